@@ -1,0 +1,86 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the state database, the source of truth. Every write is atomic
+// and bumps the publish generation, so caches keyed by generation can never
+// serve a mix of old and new state.
+//
+// Implementations return *Error with ENOTFOUND for missing things and
+// EUNAVAILABLE when the database cannot be reached.
+type Store interface {
+	// LoadPage returns everything serving one public path needs, in one
+	// round trip: the page (or the homepage) whether public or not, the
+	// tenant's "404" page when visitors cannot see that page, the settings
+	// and the generation they belong to.
+	LoadPage(ctx context.Context, q PageQuery) (*PageBundle, error)
+	// Page returns a page whether or not it is public (management use).
+	Page(ctx context.Context, tenant, slug string) (*StoredPage, error)
+	ListPages(ctx context.Context, tenant string) ([]PageSummary, error)
+	// Settings returns the tenant's settings, empty when none were saved.
+	Settings(ctx context.Context, tenant string) (*Settings, error)
+	// Generation is the publish generation: a counter every write bumps.
+	Generation(ctx context.Context) (int64, error)
+
+	// PublishPage stores a page in one transaction: it replaces any page of
+	// the same tenant that has the same slug or the same id, and when the
+	// page is the homepage it clears the flag of every other page. Without
+	// Force, a page whose content hash equals the stored one is left alone
+	// (Unchanged, no generation bump).
+	PublishPage(ctx context.Context, in PublishPageInput) (*PublishResult, error)
+	// DeletePage unpublishes a page: ENOTFOUND when there is none.
+	DeletePage(ctx context.Context, tenant, slug string) (generation int64, err error)
+	SaveSettings(ctx context.Context, tenant string, s *Settings) (generation int64, err error)
+
+	// SaveWorkflow stores a workflow; re-saving bumps its version.
+	SaveWorkflow(ctx context.Context, w *Workflow) (version int64, err error)
+	Workflow(ctx context.Context, id string) (*StoredWorkflow, error)
+
+	Close() error
+}
+
+// PageQuery names the page a public request wants: by slug, or the
+// tenant's homepage.
+type PageQuery struct {
+	Tenant   string
+	Slug     string
+	Homepage bool
+}
+
+// PageBundle is what one round trip to the store returns for a page view.
+type PageBundle struct {
+	Page       *StoredPage // nil when no page has the slug
+	NotFound   *StoredPage // the tenant's "404" page, when Page is missing or not public
+	Settings   Settings
+	Generation int64
+}
+
+// NotFoundSlug is the slug of the page shown for unknown paths.
+const NotFoundSlug = "404"
+
+// PublishPageInput is a validated page ready to store.
+type PublishPageInput struct {
+	Page        *Page
+	Document    []byte // the page's JSON as stored, unknown fields included
+	ContentHash string
+	Force       bool
+}
+
+// PublishResult says what a publish did.
+type PublishResult struct {
+	Version     int64  // the slug's engine-assigned version after the write
+	Generation  int64  // the publish generation after the write
+	Unchanged   bool   // same content as stored and not forced: nothing written
+	ReplacedID  string // the id of a different page that had this slug, if any
+	PublishedAt time.Time
+}
+
+// StoredWorkflow is a workflow as stored, with its engine-assigned version.
+type StoredWorkflow struct {
+	Workflow  *Workflow
+	Version   int64
+	UpdatedAt time.Time
+}
