@@ -1,0 +1,585 @@
+package render
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/frontbase/edge/core"
+)
+
+// state is the scratch space of one render, pooled between renders.
+type state struct {
+	r *Renderer
+
+	out     bytes.Buffer // the document
+	body    bytes.Buffer // the component tree
+	css     bytes.Buffer // generated rules, all viewports
+	mobile  bytes.Buffer // rules inside the mobile media query
+	tablet  bytes.Buffer
+	desktop bytes.Buffer
+
+	fixed   int // fixedRules bits in use
+	classes int // generated classes so far
+	keys    []string
+	num     [32]byte
+}
+
+var statePool = sync.Pool{New: func() any { return &state{keys: make([]string, 0, 16)} }}
+
+// maxPooled is the largest buffer kept in the pool; bigger ones are let go
+// so that one huge page does not pin its memory.
+const maxPooled = 1 << 20
+
+func (s *state) release() {
+	for _, b := range []*bytes.Buffer{&s.out, &s.body, &s.css, &s.mobile, &s.tablet, &s.desktop} {
+		if b.Cap() > maxPooled {
+			*b = bytes.Buffer{}
+		}
+		b.Reset()
+	}
+	clear(s.keys[:cap(s.keys)])
+	s.keys = s.keys[:0]
+	s.r, s.fixed, s.classes = nil, 0, 0
+	statePool.Put(s)
+}
+
+type kind int
+
+const (
+	kUnknown kind = iota
+	kDiv
+	kRow
+	kColumn
+	kStack
+	kFlex
+	kGrid
+	kSection
+	kHeading
+	kText
+	kImage
+	kLink
+	kButton
+	kBadge
+	kDivider
+	kSpacer
+)
+
+func kindOf(typ string) kind {
+	switch typ {
+	case "Container", "Box":
+		return kDiv
+	case "Row":
+		return kRow
+	case "Column":
+		return kColumn
+	case "Stack":
+		return kStack
+	case "Flex":
+		return kFlex
+	case "Grid":
+		return kGrid
+	case "Section":
+		return kSection
+	case "Heading":
+		return kHeading
+	case "Text", "Paragraph":
+		return kText
+	case "Image":
+		return kImage
+	case "Link":
+		return kLink
+	case "Button":
+		return kButton
+	case "Badge":
+		return kBadge
+	case "Divider":
+		return kDivider
+	case "Spacer":
+		return kSpacer
+	}
+	return kUnknown
+}
+
+var headingTags = [...]string{"h2", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+// layout components: fixed class and rule bit.
+var layouts = [...]struct {
+	class string
+	bit   int
+}{
+	kDiv:     {"", 0},
+	kRow:     {"fb-row", fixedRow},
+	kColumn:  {"fb-column", fixedColumn},
+	kStack:   {"fb-stack", fixedStack},
+	kFlex:    {"fb-flex", fixedFlex},
+	kGrid:    {"fb-grid", fixedGrid},
+	kSection: {"", 0},
+}
+
+func (s *state) component(c *core.Component, depth int) {
+	if depth >= maxDepth {
+		return
+	}
+	k := kindOf(c.Type)
+	b := &s.body
+	switch k {
+	case kDiv, kRow, kColumn, kStack, kFlex, kGrid, kSection:
+		l := layouts[k]
+		s.fixed |= l.bit
+		tag := "div"
+		if k == kSection {
+			tag = "section"
+		}
+		s.open(c, tag, l.class, "", s.rule(c, nil))
+		b.WriteByte('>')
+		s.children(c, depth)
+		closeTag(b, tag)
+
+	case kHeading:
+		level := headingLevel(c.Props["level"])
+		tag := headingTags[level]
+		s.open(c, tag, "", "", s.rule(c, nil))
+		b.WriteByte('>')
+		escape(b, propString(c.Props, "text"))
+		closeTag(b, tag)
+
+	case kText:
+		s.open(c, "p", "", "", s.rule(c, nil))
+		b.WriteByte('>')
+		escape(b, propString(c.Props, "text"))
+		b.WriteString("</p>")
+
+	case kImage:
+		s.image(c)
+
+	case kLink:
+		href, ok := safeHref(propString(c.Props, "href"))
+		text := propString(c.Props, "text")
+		if text == "" {
+			text = href
+		}
+		if !ok {
+			href = "#"
+		}
+		s.open(c, "a", "", "", s.rule(c, nil))
+		writeAttr(b, "href", href)
+		if strings.EqualFold(propString(c.Props, "target"), "_blank") {
+			b.WriteString(` target="_blank" rel="noopener noreferrer"`)
+		}
+		b.WriteByte('>')
+		escape(b, text)
+		b.WriteString("</a>")
+
+	case kButton:
+		s.button(c)
+
+	case kBadge:
+		variant := classToken(propString(c.Props, "variant"), "default")
+		s.open(c, "span", "fb-badge fb-badge-", variant, s.rule(c, nil))
+		b.WriteByte('>')
+		escape(b, propString(c.Props, "text"))
+		b.WriteString("</span>")
+
+	case kDivider:
+		s.open(c, "hr", "", "", s.rule(c, nil))
+		b.WriteByte('>')
+
+	case kSpacer:
+		cls := s.rule(c, func(d *bytes.Buffer) {
+			v, ok := c.Props["height"]
+			if !ok {
+				v = c.Props["size"]
+			}
+			if v == nil || !s.writeDeclProp(d, cssProp{name: "height", length: true}, v) {
+				d.WriteString("height:24px;")
+			}
+		})
+		s.open(c, "div", "", "", cls)
+		b.WriteString(` aria-hidden="true"></div>`)
+
+	default:
+		s.r.warnUnknown(c.Type)
+		s.open(c, "div", "fb-placeholder", "", s.rule(c, nil))
+		writeAttr(b, "data-fb-type", c.Type)
+		b.WriteByte('>')
+		s.children(c, depth)
+		b.WriteString("</div>")
+	}
+}
+
+func (s *state) children(c *core.Component, depth int) {
+	if depth+1 >= maxDepth {
+		return
+	}
+	for i := range c.Children {
+		s.component(&c.Children[i], depth+1)
+	}
+}
+
+func closeTag(b *bytes.Buffer, tag string) {
+	b.WriteString("</")
+	b.WriteString(tag)
+	b.WriteByte('>')
+}
+
+// open writes "<tag" with the id (from the anchor prop), the class
+// (fixedClass+classSuffix and the generated class cls, when not 0) and
+// data-fb-id, leaving the tag open for more attributes.
+func (s *state) open(c *core.Component, tag, fixedClass, classSuffix string, cls int) {
+	b := &s.body
+	b.WriteByte('<')
+	b.WriteString(tag)
+	if a, ok := c.Props["anchor"].(string); ok {
+		writeAnchor(b, a)
+	}
+	if fixedClass != "" || cls != 0 {
+		b.WriteString(` class="`)
+		b.WriteString(fixedClass)
+		b.WriteString(classSuffix) // classToken output: [a-z0-9-] only
+		if cls != 0 {
+			if fixedClass != "" {
+				b.WriteByte(' ')
+			}
+			b.WriteString("fb-c")
+			b.Write(strconv.AppendInt(s.num[:0], int64(cls), 10))
+		}
+		b.WriteByte('"')
+	}
+	if c.ID != "" {
+		writeAttr(b, "data-fb-id", c.ID)
+	}
+}
+
+// writeAnchor writes id="..." with a keeping only [A-Za-z0-9_-].
+func writeAnchor(b *bytes.Buffer, a string) {
+	n := 0
+	for i := 0; i < len(a) && n < 128; i++ {
+		if !isAnchorByte(a[i]) {
+			continue
+		}
+		if n == 0 {
+			b.WriteString(` id="`)
+		}
+		b.WriteByte(a[i])
+		n++
+	}
+	if n > 0 {
+		b.WriteByte('"')
+	}
+}
+
+func isAnchorByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+func writeAttr(b *bytes.Buffer, name, value string) {
+	b.WriteByte(' ')
+	b.WriteString(name)
+	b.WriteString(`="`)
+	escape(b, value)
+	b.WriteByte('"')
+}
+
+// classToken lower-cases v and keeps [a-z0-9-], falling back to def when
+// nothing is left. The result is safe in a class attribute unescaped.
+func classToken(v, def string) string {
+	ok := v != "" && len(v) <= 32
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+	}
+	if ok {
+		return v
+	}
+	var buf [32]byte
+	n := 0
+	for i := 0; i < len(v) && n < len(buf); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' {
+			buf[n] = c
+			n++
+		}
+	}
+	if n == 0 {
+		return def
+	}
+	return string(buf[:n])
+}
+
+// propString returns a string, number or boolean prop as text.
+func propString(props map[string]any, key string) string {
+	switch v := props[key].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+func headingLevel(v any) int {
+	level := 2
+	switch x := v.(type) {
+	case string:
+		x = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(x), "h"), "H")
+		if n, err := strconv.Atoi(x); err == nil {
+			level = n
+		}
+	default:
+		if f, ok := toFloat(x); ok {
+			if f < 1 {
+				level = 1
+			} else if f > 6 {
+				level = 6
+			} else {
+				level = int(f)
+			}
+		}
+	}
+	return min(max(level, 1), 6)
+}
+
+// image renders an Image: an <img> for a safe src, else a placeholder.
+func (s *state) image(c *core.Component) {
+	b := &s.body
+	src, ok := safeSrc(propString(c.Props, "src"))
+	alt := propString(c.Props, "alt")
+	w, h := c.Props["width"], c.Props["height"]
+	wAttr, wIsAttr := dimAttr(w)
+	hAttr, hIsAttr := dimAttr(h)
+
+	// Sizes also go into the rule even when they are attributes: author
+	// CSS such as a bundle's img{height:auto} beats attributes, and the
+	// builder means the size the image is shown at.
+	cls := s.rule(c, func(d *bytes.Buffer) {
+		s.writeDimension(d, "width", w)
+		s.writeDimension(d, "height", h)
+		s.writeDecl(d, "objectFit", c.Props["objectFit"])
+		s.writeDecl(d, "borderRadius", c.Props["borderRadius"])
+	})
+	if !ok {
+		s.fixed |= fixedImagePlaceholder
+		s.open(c, "div", "fb-image-placeholder", "", cls)
+		b.WriteString(` role="img"`)
+		writeAttr(b, "aria-label", alt)
+		b.WriteString("></div>")
+		return
+	}
+	s.open(c, "img", "", "", cls)
+	writeAttr(b, "src", src)
+	writeAttr(b, "alt", alt)
+	if wIsAttr {
+		b.WriteString(` width="`)
+		b.WriteString(wAttr)
+		b.WriteByte('"')
+	}
+	if hIsAttr {
+		b.WriteString(` height="`)
+		b.WriteString(hAttr)
+		b.WriteByte('"')
+	}
+	b.WriteString(` loading="lazy" decoding="async">`)
+}
+
+func (s *state) writeDimension(d *bytes.Buffer, name string, v any) {
+	if v == nil {
+		return
+	}
+	if a, ok := dimAttr(v); ok {
+		d.WriteString(name)
+		d.WriteByte(':')
+		d.WriteString(a)
+		d.WriteString("px;")
+		return
+	}
+	s.writeDeclProp(d, cssProp{name: name, length: true}, v)
+}
+
+// dimAttr returns the digits of a width or height that is a plain
+// non-negative whole number or "NNNpx", as an img attribute takes it.
+func dimAttr(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		t := strings.TrimSuffix(strings.TrimSpace(x), "px")
+		if t == "" || len(t) > 9 {
+			return "", false
+		}
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return "", false
+			}
+		}
+		return t, true
+	default:
+		f, ok := toFloat(x)
+		if !ok || f < 0 || f > 1e9 || f != float64(int64(f)) {
+			return "", false
+		}
+		return strconv.FormatInt(int64(f), 10), true
+	}
+}
+
+// button renders a Button, as a link when it opens a page.
+func (s *state) button(c *core.Component) {
+	b := &s.body
+	variant := classToken(propString(c.Props, "variant"), "default")
+	size := classToken(propString(c.Props, "size"), "md")
+	label := propString(c.Props, "label")
+	if label == "" {
+		label = propString(c.Props, "text")
+	}
+	href, newTab := openPageTarget(c.Props["actionBindings"])
+	cls := s.rule(c, nil)
+
+	tag := "button"
+	if href != "" {
+		tag = "a"
+	}
+	s.open(c, tag, "", "", 0)
+	// class written by hand: two sanitised tokens and the generated class.
+	b.WriteString(` class="fb-button fb-button-`)
+	b.WriteString(variant)
+	b.WriteString(" fb-button-")
+	b.WriteString(size)
+	if cls != 0 {
+		b.WriteString(" fb-c")
+		b.Write(strconv.AppendInt(s.num[:0], int64(cls), 10))
+	}
+	b.WriteByte('"')
+	if href != "" {
+		writeAttr(b, "href", href)
+		if newTab {
+			b.WriteString(` target="_blank" rel="noopener noreferrer"`)
+		}
+	} else {
+		b.WriteString(` type="button"`)
+	}
+	b.WriteByte('>')
+	escape(b, label)
+	closeTag(b, tag)
+}
+
+// openPageTarget finds an openPage action binding with a safe page URL.
+func openPageTarget(bindings any) (href string, newTab bool) {
+	list, _ := bindings.([]any)
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		if m == nil || m["actionType"] != "openPage" {
+			continue
+		}
+		cfg, _ := m["config"].(map[string]any)
+		raw := propString(cfg, "pageUrl")
+		if raw == "" {
+			raw = propString(m, "pageUrl")
+		}
+		if u, ok := safeHref(raw); ok {
+			nt, _ := cfg["openInNewTab"].(bool)
+			return u, nt
+		}
+	}
+	return "", false
+}
+
+// rule writes the generated CSS of a component: extra declarations from
+// its props (when extra is not nil), its style values, its viewport
+// overrides and its visibility. It returns the class number, or 0 when
+// the component needs no rule.
+func (s *state) rule(c *core.Component, extra func(*bytes.Buffer)) int {
+	st := c.Style()
+	vis := c.Visibility
+	if st == nil && vis == nil && extra == nil {
+		return 0
+	}
+	n := s.classes + 1
+	wrote := false
+
+	mark := s.openRule(&s.css, n)
+	if extra != nil {
+		extra(&s.css)
+	}
+	if st != nil {
+		s.writeValues(&s.css, st.Values)
+	}
+	wrote = s.closeRule(&s.css, mark) || wrote
+
+	var over map[string]map[string]any
+	if st != nil {
+		over = st.ViewportOverrides
+	}
+	for _, vp := range [...]struct {
+		name string
+		buf  *bytes.Buffer
+		hide bool
+	}{
+		{"mobile", &s.mobile, vis != nil && vis.Mobile != nil && !*vis.Mobile},
+		{"tablet", &s.tablet, vis != nil && vis.Tablet != nil && !*vis.Tablet},
+		{"desktop", &s.desktop, vis != nil && vis.Desktop != nil && !*vis.Desktop},
+	} {
+		values := over[vp.name]
+		if len(values) == 0 && !vp.hide {
+			continue
+		}
+		mark := s.openRule(vp.buf, n)
+		s.writeValues(vp.buf, values)
+		if vp.hide {
+			vp.buf.WriteString(hideRule)
+		}
+		wrote = s.closeRule(vp.buf, mark) || wrote
+	}
+	if !wrote {
+		return 0
+	}
+	s.classes = n
+	return n
+}
+
+type ruleMark struct{ start, body int }
+
+func (s *state) openRule(b *bytes.Buffer, n int) ruleMark {
+	start := b.Len()
+	b.WriteString(".fb-c")
+	b.Write(strconv.AppendInt(s.num[:0], int64(n), 10))
+	b.WriteByte('{')
+	return ruleMark{start, b.Len()}
+}
+
+// closeRule ends the rule, or takes it back when it has no declarations.
+func (s *state) closeRule(b *bytes.Buffer, m ruleMark) bool {
+	if b.Len() == m.body {
+		b.Truncate(m.start)
+		return false
+	}
+	if b.Bytes()[b.Len()-1] == ';' {
+		b.Truncate(b.Len() - 1)
+	}
+	b.WriteByte('}')
+	return true
+}
+
+// writeValues writes the allowed, safe declarations of values in sorted
+// key order, so that output is stable and shorthands (padding) come
+// before their longhands (paddingTop).
+func (s *state) writeValues(b *bytes.Buffer, values map[string]any) {
+	if len(values) == 0 {
+		return
+	}
+	keys := s.keys[:0]
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		s.writeDecl(b, k, values[k])
+	}
+	s.keys = keys[:0]
+}
