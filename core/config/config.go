@@ -1,0 +1,156 @@
+// Package config reads the engine's settings from the environment. A bad
+// or missing setting stops the start with one line naming the variable and
+// what was expected.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the engine reads from its environment.
+type Config struct {
+	Env          string // "local" (SQLite file) or "cloud" (Turso over HTTP)
+	LocalDBPath  string
+	SystemKey    string // empty: management routes are closed
+	BindAddr     string // the standalone server's listen host
+	Port         int
+	Tenant       string // the tenant whose pages the public routes serve
+	MaxBodyBytes int64
+	L1TTL        time.Duration
+	L1MaxBytes   int64
+	LogLevel     slog.Level
+}
+
+// Defaults that make `make run` work with no environment at all.
+const (
+	DefaultLocalDBPath  = "data/pages.db"
+	DefaultPort         = 3001
+	DefaultBindAddr     = "127.0.0.1"
+	DefaultMaxBodyBytes = 5 << 20
+	DefaultL1TTL        = 60 * time.Second
+	DefaultL1MaxBytes   = 64 << 20
+)
+
+// Addr is the standalone server's listen address.
+func (c *Config) Addr() string { return c.BindAddr + ":" + strconv.Itoa(c.Port) }
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests).
+func Load(getenv func(string) string) (*Config, error) {
+	r := reader{getenv: getenv}
+	c := &Config{
+		Env:          r.oneOf("FRONTBASE_ENV", "local", "local", "cloud"),
+		LocalDBPath:  r.str("FRONTBASE_LOCAL_DB_PATH", DefaultLocalDBPath),
+		SystemKey:    getenv("FRONTBASE_SYSTEM_KEY"),
+		BindAddr:     r.str("FRONTBASE_BIND_ADDR", DefaultBindAddr),
+		Port:         int(r.integer("PORT", DefaultPort, 1, 65535)),
+		Tenant:       r.str("FRONTBASE_TENANT", "_default"),
+		MaxBodyBytes: r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
+		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
+		L1MaxBytes:   r.bytes("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
+		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if c.Env == "cloud" {
+		return nil, fmt.Errorf("FRONTBASE_ENV: cloud mode (Turso + Redis) is not in this build yet; expected local")
+	}
+	if c.SystemKey != "" && len(c.SystemKey) < 16 {
+		return nil, fmt.Errorf("FRONTBASE_SYSTEM_KEY: expected at least 16 characters (try: openssl rand -hex 32)")
+	}
+	return c, nil
+}
+
+// reader keeps the first error so Load reads like a list of settings.
+type reader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *reader) fail(name, expected, got string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: expected %s, got %q", name, expected, got)
+	}
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, "one of "+strings.Join(allowed, ", "), v)
+	return def
+}
+
+func (r *reader) integer(name string, def, lo, hi int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, fmt.Sprintf("an integer from %d to %d", lo, hi), v)
+		return def
+	}
+	return n
+}
+
+// duration accepts Go durations ("90s", "2m") and bare seconds ("60").
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "a positive duration such as 60s or 2m, or a number of seconds", v)
+		return def
+	}
+	return d
+}
+
+// bytes accepts a byte count with an optional KiB/MiB/GiB suffix.
+func (r *reader) bytes(name string, def int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	num, mult := v, int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(v, suffix)), m
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		r.fail(name, "a positive number of bytes, optionally with KiB, MiB or GiB", v)
+		return def
+	}
+	return n * mult
+}
+
+func (r *reader) level(name string) slog.Level {
+	v := r.str(name, "info")
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, "debug, info, warn or error", v)
+	}
+	return l
+}

@@ -1,0 +1,55 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Env != "local" || c.Addr() != "127.0.0.1:3001" || c.LocalDBPath != DefaultLocalDBPath ||
+		c.MaxBodyBytes != 5<<20 || c.L1TTL != time.Minute || c.L1MaxBytes != 64<<20 || c.SystemKey != "" {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestLoadParsesSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"FRONTBASE_ENV": "LOCAL", "PORT": "8080", "FRONTBASE_L1_TTL": "5", "FRONTBASE_L1_MAX_BYTES": "8MiB",
+		"FRONTBASE_MAX_BODY_BYTES": "1024", "FRONTBASE_SYSTEM_KEY": "0123456789abcdef", "FRONTBASE_LOG_LEVEL": "debug",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.L1TTL != 5*time.Second || c.L1MaxBytes != 8<<20 || c.MaxBodyBytes != 1024 || c.LogLevel.String() != "DEBUG" {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestLoadNamesTheBadVariable(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"FRONTBASE_ENV": "prod"}, "FRONTBASE_ENV: expected one of local, cloud"},
+		{map[string]string{"FRONTBASE_ENV": "cloud"}, "FRONTBASE_ENV: cloud mode"},
+		{map[string]string{"PORT": "http"}, "PORT: expected an integer"},
+		{map[string]string{"PORT": "70000"}, "PORT: expected an integer"},
+		{map[string]string{"FRONTBASE_L1_TTL": "-3s"}, "FRONTBASE_L1_TTL: expected a positive duration"},
+		{map[string]string{"FRONTBASE_L1_MAX_BYTES": "lots"}, "FRONTBASE_L1_MAX_BYTES: expected a positive number of bytes"},
+		{map[string]string{"FRONTBASE_LOG_LEVEL": "loud"}, "FRONTBASE_LOG_LEVEL: expected debug"},
+		{map[string]string{"FRONTBASE_SYSTEM_KEY": "short"}, "FRONTBASE_SYSTEM_KEY: expected at least 16"},
+	}
+	for _, tt := range tests {
+		_, err := Load(env(tt.env))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: got %v, want one line starting %q", tt.env, err, tt.want)
+		}
+	}
+}
