@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/frontbase/edge/core"
+)
+
+// statusOf is the one place where domain error codes become HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case core.EINVALID:
+		return http.StatusBadRequest
+	case core.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case core.ENOTFOUND:
+		return http.StatusNotFound
+	case core.ECONFLICT:
+		return http.StatusConflict
+	case core.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case core.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// errorBody is the control plane's error shape.
+type errorBody struct {
+	Success bool              `json:"success"`
+	Error   string            `json:"error"`
+	Details []core.FieldError `json:"details,omitempty"`
+}
+
+// writeError answers with err as JSON. Internal errors are logged with
+// their cause and shown to the caller only as a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := core.ErrorCode(err)
+	status := statusOf(code)
+	if status >= 500 {
+		logger(r).ErrorContext(r.Context(), "request failed", "err", err, "code", code)
+	}
+	writeJSON(w, status, errorBody{Error: core.ErrorMessage(err), Details: core.ErrorDetails(err)})
+}

@@ -1,0 +1,270 @@
+// Package site holds the rules of serving and publishing a tenant's pages:
+// routing a public path to a page, the L1 tier in front of the state store,
+// and the publish flow that keeps the two consistent.
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/cache"
+	"github.com/frontbase/edge/core/render"
+)
+
+// Options configure a Service.
+type Options struct {
+	Tenant     string        // the tenant the public routes serve
+	L1TTL      time.Duration // freshness of L1 entries and of the generation
+	L1MaxBytes int64
+	Logger     *slog.Logger
+}
+
+// Service serves and publishes one engine's pages.
+type Service struct {
+	store    core.Store
+	renderer *render.Renderer
+	l1       *cache.L1[*Response]
+	tenant   string
+	ttl      time.Duration
+	log      *slog.Logger
+
+	// The publish generation this instance serves, re-read from the store at
+	// most once per TTL so that a publish made by another process reaches us
+	// without a store read per request.
+	generation  atomic.Int64
+	checkedAt   atomic.Int64 // unix nanos of the last generation read
+	checkingGen sync.Mutex
+}
+
+// New makes a Service over store.
+func New(store core.Store, opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Tenant == "" {
+		opts.Tenant = core.DefaultTenant
+	}
+	return &Service{
+		store:    store,
+		renderer: render.New(opts.Logger),
+		l1:       cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
+		tenant:   opts.Tenant,
+		ttl:      opts.L1TTL,
+		log:      opts.Logger,
+	}
+}
+
+// CacheStats reports the L1 tier for the health endpoint.
+func (s *Service) CacheStats() cache.Stats { return s.l1.Stats() }
+
+// currentGeneration returns the generation to key L1 entries with. Only
+// one request per TTL window pays for the store read; the others (and every
+// request while the store is unreachable) use the last known value.
+func (s *Service) currentGeneration(ctx context.Context) int64 {
+	if time.Now().UnixNano()-s.checkedAt.Load() < int64(s.ttl) || !s.checkingGen.TryLock() {
+		return s.generation.Load()
+	}
+	defer s.checkingGen.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	g, err := s.store.Generation(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "generation check failed; serving the last known generation", "err", err)
+		return s.generation.Load()
+	}
+	s.generation.Store(g)
+	s.checkedAt.Store(time.Now().UnixNano())
+	return g
+}
+
+// published records a write made through this instance: its own L1 must
+// change at once, not within the TTL.
+func (s *Service) published(generation int64) {
+	s.generation.Store(generation)
+	s.checkedAt.Store(time.Now().UnixNano())
+	s.l1.InvalidateAll()
+}
+
+// Serve answers a public GET for path. baseURL ("https://host") is used
+// for absolute URLs when the settings name no appUrl.
+func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, cache.Tier, error) {
+	if len(path) > 1 && strings.HasSuffix(path, "/") {
+		return redirect(http.StatusPermanentRedirect, strings.TrimRight(path, "/"), 24*time.Hour), cache.TierL1Hit, nil
+	}
+	gen := s.currentGeneration(ctx)
+	key := strconv.FormatInt(gen, 10) + "|" + s.tenant + "|" + baseURL + "|" + path
+	return s.l1.Get(ctx, key, func(ctx context.Context) (*Response, error) {
+		return s.load(ctx, baseURL, path)
+	})
+}
+
+func (s *Service) load(ctx context.Context, baseURL, path string) (*Response, error) {
+	switch path {
+	case "/sitemap.xml":
+		return s.sitemap(ctx, baseURL)
+	case "/robots.txt":
+		return s.robots(ctx, baseURL)
+	}
+	q := core.PageQuery{Tenant: s.tenant, Homepage: path == "/"}
+	if !q.Homepage {
+		q.Slug = strings.TrimPrefix(path, "/")
+		if core.ValidSlug(q.Slug) != "" {
+			// No page can have this slug; don't ask the store.
+			return s.notFound(ctx, nil, baseURL, path)
+		}
+	}
+	b, err := s.store.LoadPage(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if b.Page == nil || !b.Page.Page.Public() {
+		return s.notFound(ctx, b, baseURL, path)
+	}
+	if !q.Homepage && b.Page.Page.IsHomepage {
+		return redirect(http.StatusMovedPermanently, "/", time.Hour), nil
+	}
+	html, err := s.renderer.Render(render.Input{Page: b.Page.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)})
+	if err != nil {
+		return nil, err
+	}
+	return newBodyResponse(http.StatusOK, htmlType, cachePolicy(s.ttl), html), nil
+}
+
+// notFound renders the tenant's published "404" page when there is a public
+// one, and a plain page otherwise. b may be nil when the store was not asked.
+func (s *Service) notFound(ctx context.Context, b *core.PageBundle, baseURL, path string) (*Response, error) {
+	policy := cachePolicy(min(s.ttl, 10*time.Second))
+	if b != nil && b.NotFound != nil && b.NotFound.Page.Public() {
+		html, err := s.renderer.Render(render.Input{Page: b.NotFound.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)})
+		if err != nil {
+			return nil, err
+		}
+		return newBodyResponse(http.StatusNotFound, htmlType, policy, html), nil
+	}
+	return newBodyResponse(http.StatusNotFound, htmlType, policy, []byte(defaultNotFoundHTML)), nil
+}
+
+// siteBase prefers the configured public URL of the site over the host
+// the request happened to use.
+func siteBase(settings *core.Settings, requestBase string) string {
+	if settings != nil && settings.AppURL != "" {
+		return settings.AppURL
+	}
+	return requestBase
+}
+
+const defaultNotFoundHTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Page not found</title><style>body{font-family:system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;color:#0f172a}main{text-align:center}a{color:#4f46e5}</style></head><body><main><h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p></main></body></html>`
+
+// UnavailableHTML is shown when a page is in no tier and the store is down.
+const UnavailableHTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head><body><h1>Temporarily unavailable</h1><p>Please try again in a moment.</p></body></html>`
+
+// ImportResult is what a publish reports back to the control plane.
+type ImportResult struct {
+	Slug       string
+	Version    int64
+	Generation int64
+	Unchanged  bool
+	ReplacedID string
+	PreviewURL string
+}
+
+// Import publishes one validated page.
+func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL string) (*ImportResult, error) {
+	hash, err := contentHash(req.Document)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.store.PublishPage(ctx, core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force})
+	if err != nil {
+		return nil, err
+	}
+	if !res.Unchanged {
+		s.published(res.Generation)
+	}
+	settings, err := s.store.Settings(ctx, req.Page.Tenant())
+	if err != nil {
+		settings = &core.Settings{}
+	}
+	path := "/" + req.Page.Slug
+	if req.Page.IsHomepage {
+		path = "/"
+	}
+	return &ImportResult{
+		Slug: req.Page.Slug, Version: res.Version, Generation: res.Generation, Unchanged: res.Unchanged,
+		ReplacedID: res.ReplacedID, PreviewURL: siteBase(settings, baseURL) + path,
+	}, nil
+}
+
+// contentHash identifies what visitors would see of a page document. It
+// leaves out what changes on every publish without changing the page
+// (version, publishedAt), so a republish of the same design is recognised
+// as unchanged.
+func contentHash(doc []byte) (string, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return "", &core.Error{Code: core.EINVALID, Message: "page is not a JSON object", Err: err}
+	}
+	delete(top, "version")
+	delete(top, "publishedAt")
+	delete(top, "contentHash")
+	canonical, err := json.Marshal(top) // map keys come out sorted
+	if err != nil {
+		return "", &core.Error{Code: core.EINTERNAL, Message: "page cannot be hashed", Err: err}
+	}
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// DeletePage unpublishes a page of the service's tenant.
+func (s *Service) DeletePage(ctx context.Context, slug string) error {
+	if msg := core.ValidSlug(slug); msg != "" {
+		return &core.Error{Code: core.EINVALID, Message: "slug: " + msg, Details: []core.FieldError{{Path: "slug", Message: msg}}}
+	}
+	gen, err := s.store.DeletePage(ctx, s.tenant, slug)
+	if err != nil {
+		return err
+	}
+	s.published(gen)
+	return nil
+}
+
+// Page returns a stored page for management, public or not.
+func (s *Service) Page(ctx context.Context, slug string) (*core.StoredPage, error) {
+	if msg := core.ValidSlug(slug); msg != "" {
+		return nil, core.Errorf(core.ENOTFOUND, "no page with slug %q", slug)
+	}
+	return s.store.Page(ctx, s.tenant, slug)
+}
+
+// Pages lists the tenant's pages for management.
+func (s *Service) Pages(ctx context.Context) ([]core.PageSummary, error) {
+	return s.store.ListPages(ctx, s.tenant)
+}
+
+// Settings returns the tenant's project settings.
+func (s *Service) Settings(ctx context.Context) (*core.Settings, error) {
+	return s.store.Settings(ctx, s.tenant)
+}
+
+// SaveSettings replaces the tenant's project settings.
+func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) error {
+	gen, err := s.store.SaveSettings(ctx, s.tenant, settings)
+	if err != nil {
+		return err
+	}
+	s.published(gen)
+	return nil
+}
+
+// Generation reads the store's generation directly (health checks).
+func (s *Service) Generation(ctx context.Context) (int64, error) { return s.store.Generation(ctx) }
