@@ -1,0 +1,127 @@
+// Package publish pushes a directory of published pages to an engine's
+// management API, the way the Frontbase control plane does, so that the
+// demo, the tests and operators all publish through one path.
+package publish
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Options say what to push where.
+type Options struct {
+	URL          string // the engine's base URL
+	Key          string // its system key
+	Dir          string // a directory of page JSON files ({"page": …, "force": …})
+	SettingsFile string // optional project settings JSON
+	Client       *http.Client
+	Timeout      time.Duration // per request; default 30s
+}
+
+// Result is one file's outcome.
+type Result struct {
+	File       string
+	Slug       string
+	Version    int64
+	PreviewURL string
+	Message    string
+	Err        error
+}
+
+// Push publishes the settings (when given) and then every *.json file of
+// Dir in name order. It tries every file even after a failure; the caller
+// decides the exit status from the results.
+func Push(ctx context.Context, opts Options) ([]Result, error) {
+	if opts.URL == "" || opts.Key == "" {
+		return nil, fmt.Errorf("an engine URL and a system key are required")
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	files, err := filepath.Glob(filepath.Join(opts.Dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *.json page files in %s", opts.Dir)
+	}
+	sort.Strings(files)
+	var results []Result
+	if opts.SettingsFile != "" {
+		results = append(results, post(ctx, opts, opts.SettingsFile, "/api/import/settings"))
+	}
+	for _, f := range files {
+		results = append(results, post(ctx, opts, f, "/api/import"))
+	}
+	return results, nil
+}
+
+func post(ctx context.Context, opts Options, file, route string) Result {
+	res := Result{File: file}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(opts.URL, "/")+route, bytes.NewReader(body))
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-System-Key", opts.Key)
+	resp, err := opts.Client.Do(req)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Success    bool   `json:"success"`
+		Slug       string `json:"slug"`
+		Version    int64  `json:"version"`
+		PreviewURL string `json:"previewUrl"`
+		Message    string `json:"message"`
+		Error      string `json:"error"`
+		Details    []struct {
+			Path    string `json:"path"`
+			Message string `json:"message"`
+		} `json:"details"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err := json.Unmarshal(raw, &out); err != nil {
+		res.Err = fmt.Errorf("HTTP %d: unexpected response %q", resp.StatusCode, truncate(string(raw), 200))
+		return res
+	}
+	if resp.StatusCode != http.StatusOK || !out.Success {
+		msg := out.Error
+		for _, d := range out.Details {
+			msg += fmt.Sprintf("\n    %s: %s", d.Path, d.Message)
+		}
+		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+		return res
+	}
+	res.Slug, res.Version, res.PreviewURL, res.Message = out.Slug, out.Version, out.PreviewURL, out.Message
+	return res
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

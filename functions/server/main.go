@@ -1,0 +1,74 @@
+// Command server is the standalone edge node: the engine as a plain HTTP
+// server for self-hosting, Docker and local work.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/functions/internal/engine"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "frontbase:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends. ready, when not nil, receives the bound
+// address once the server accepts connections (tests use port 0).
+func run(ctx context.Context, getenv func(string) string, ready chan<- string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := engine.NewLogger(cfg)
+	eng, err := engine.New(ctx, cfg, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("PORT/FRONTBASE_BIND_ADDR: cannot listen on %s: %w", cfg.Addr(), err)
+	}
+	srv := &http.Server{
+		Handler:           eng.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	logger.Info("engine listening", "addr", ln.Addr().String(), "env", cfg.Env, "db", cfg.LocalDBPath,
+		"systemKeySet", cfg.SystemKey != "", "version", engine.Version)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("engine stopped")
+	return nil
+}
