@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontbase/edge/core/cache"
@@ -20,7 +22,8 @@ const requestInfoKey ctxKey = iota
 // what the handlers found out (which cache tier answered).
 type requestInfo struct {
 	id   string
-	log  *slog.Logger
+	base *slog.Logger
+	log  *slog.Logger // base with the request id, made on first use
 	tier cache.Tier
 }
 
@@ -28,16 +31,27 @@ func info(r *http.Request) *requestInfo {
 	if ri, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
 		return ri
 	}
-	return &requestInfo{log: slog.Default()}
+	return &requestInfo{base: slog.Default()}
 }
 
-func logger(r *http.Request) *slog.Logger { return info(r).log }
+// logger returns the request's logger. It is built lazily: most requests
+// (cache hits) log nothing but their access line.
+func logger(r *http.Request) *slog.Logger { return info(r).logger() }
 
-// statusRecorder remembers the status for the access log.
+func (ri *requestInfo) logger() *slog.Logger {
+	if ri.log == nil {
+		ri.log = ri.base.With("requestId", ri.id)
+	}
+	return ri.log
+}
+
+// statusRecorder remembers the status for the access log. It carries the
+// request's info too, so that both cost one allocation.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	info   requestInfo
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -64,40 +78,58 @@ func observe(base *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r)
-		ri := &requestInfo{id: id, log: base.With("requestId", id)}
+		rec := &statusRecorder{ResponseWriter: w, info: requestInfo{id: id, base: base}}
+		ri := &rec.info
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, ri))
-		rec := &statusRecorder{ResponseWriter: w}
-		rec.Header().Set("X-Request-Id", id)
+		rec.Header()["X-Request-Id"] = []string{id}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				ri.log.ErrorContext(r.Context(), "handler panicked", "panic", p, "stack", string(debug.Stack()))
+				ri.logger().ErrorContext(r.Context(), "handler panicked", "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: "internal error"})
 				}
 			}
-			attrs := []any{"method", r.Method, "route", r.Pattern, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "durationMs", float64(time.Since(start).Microseconds()) / 1000}
-			if ri.tier != "" {
-				attrs = append(attrs, "cacheTier", string(ri.tier))
+			if !base.Enabled(r.Context(), slog.LevelInfo) {
+				return
 			}
-			ri.log.InfoContext(r.Context(), "request", attrs...)
+			// The id goes in as a plain attribute: a per-request With would
+			// clone the handler on the hottest path.
+			tier := slog.Attr{}
+			if ri.tier != "" {
+				tier = slog.String("cacheTier", string(ri.tier))
+			}
+			base.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("requestId", id),
+				slog.String("method", r.Method), slog.String("route", r.Pattern), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+				slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000), tier)
 		}()
 		next.ServeHTTP(rec, r)
 	})
 }
 
 // requestID keeps an id the platform or a proxy assigned (so log lines can
-// be joined across hops) when it looks sane, and makes one otherwise.
+// be joined across hops) when it looks sane, and makes one otherwise: a
+// random per-process prefix and a counter, unique without a random read
+// per request.
 func requestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 && printableASCII(id) {
 		return id
 	}
-	var b [12]byte
+	return idPrefix + strconv.FormatUint(idCounter.Add(1), 36)
+}
+
+var (
+	idPrefix  = newIDPrefix()
+	idCounter atomic.Uint64
+)
+
+func newIDPrefix() string {
+	var b [8]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return hex.EncodeToString(b[:]) + "-"
 }
 
 func printableASCII(s string) bool {

@@ -2,9 +2,9 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
+	"github.com/frontbase/edge/core/cache"
 	"github.com/frontbase/edge/core/site"
 )
 
@@ -25,9 +25,11 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(site.UnavailableHTML))
 		return
 	}
+	// Header values are shared, read-only slices built once per cached
+	// response: a cache hit allocates no header values of its own.
 	hdr := w.Header()
-	hdr.Set("X-Frontbase-Cache", string(tier))
-	hdr.Set("Cache-Control", resp.CacheControl)
+	hdr["X-Frontbase-Cache"] = tierHeader[tier]
+	hdr["Cache-Control"] = resp.Headers.CacheControl
 	if resp.Location != "" {
 		loc := resp.Location
 		if r.URL.RawQuery != "" {
@@ -37,30 +39,39 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(resp.Status)
 		return
 	}
-	hdr.Set("Content-Type", resp.ContentType)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Vary", "Accept-Encoding")
-	body, etag := resp.Body, resp.ETag
+	hdr["Content-Type"] = resp.Headers.ContentType
+	hdr["X-Content-Type-Options"] = nosniff
+	hdr["Vary"] = varyEncoding
+	body, etag, length := resp.Body, resp.Headers.ETag, resp.Headers.ContentLength
 	useGzip := resp.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if useGzip {
-		body, etag = resp.Gzip, resp.GzipETag()
-		hdr.Set("Content-Encoding", "gzip")
+		body, etag, length = resp.Gzip, resp.Headers.GzipETag, resp.Headers.GzipLength
+		hdr["Content-Encoding"] = gzipEncoding
 	}
-	hdr.Set("ETag", etag)
+	hdr["Etag"] = etag
 	// Both encodings carry the same content, so either validator matches.
 	if inm := r.Header.Get("If-None-Match"); inm != "" && resp.Status == http.StatusOK &&
-		(etagMatches(inm, resp.ETag) || etagMatches(inm, resp.GzipETag())) {
+		(etagMatches(inm, resp.ETag) || etagMatches(inm, resp.GzipETag)) {
 		hdr.Del("Content-Type")
 		hdr.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	hdr["Content-Length"] = length
 	w.WriteHeader(resp.Status)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
+
+var (
+	nosniff      = []string{"nosniff"}
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
+	tierHeader   = map[cache.Tier][]string{
+		cache.TierL1Hit: {string(cache.TierL1Hit)}, cache.TierL1Stale: {string(cache.TierL1Stale)}, cache.TierMiss: {string(cache.TierMiss)},
+	}
+)
 
 // acceptsGzip reads Accept-Encoding, honouring an explicit q=0.
 func acceptsGzip(header string) bool {

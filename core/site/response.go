@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -19,30 +20,34 @@ type Response struct {
 	Body         []byte
 	Gzip         []byte // the same bytes, compressed once when cached
 	ETag         string // strong validator of Body
+	GzipETag     string // strong validator of Gzip: it must differ between encodings
+
+	// Headers holds the header values above as the slices http.Header
+	// stores, built once so that serving a cached response allocates none.
+	// They are shared between requests and must not be modified.
+	Headers HeaderValues
+}
+
+// HeaderValues are ready-made http.Header values of a Response.
+type HeaderValues struct {
+	ContentType, CacheControl, ETag, GzipETag, ContentLength, GzipLength []string
 }
 
 // Size is the response's weight in the byte-bounded L1 cache.
 func (r *Response) Size() int {
-	return len(r.Body) + len(r.Gzip) + len(r.ETag) + len(r.Location) + len(r.CacheControl) + 64
-}
-
-// GzipETag is the validator of the compressed representation: a strong
-// ETag must differ between encodings of the same resource.
-func (r *Response) GzipETag() string {
-	if r.ETag == "" {
-		return ""
-	}
-	return r.ETag[:len(r.ETag)-1] + `-gz"`
+	return len(r.Body) + len(r.Gzip) + 2*(len(r.ETag)+len(r.CacheControl)) + len(r.Location) + 256
 }
 
 func newBodyResponse(status int, contentType, cacheControl string, body []byte) *Response {
 	sum := sha256.Sum256(body)
+	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	r := &Response{
 		Status:       status,
 		ContentType:  contentType,
 		CacheControl: cacheControl,
 		Body:         body,
-		ETag:         `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
+		ETag:         `"` + tag + `"`,
+		GzipETag:     `"` + tag + `-gz"`,
 	}
 	// Compressing once here is what makes a cached gzip response as cheap
 	// to serve as an uncompressed one. Tiny bodies gain nothing.
@@ -53,15 +58,20 @@ func newBodyResponse(status int, contentType, cacheControl string, body []byte) 
 		zw.Close()
 		r.Gzip = buf.Bytes()
 	}
+	r.Headers = HeaderValues{
+		ContentType:   []string{contentType},
+		CacheControl:  []string{cacheControl},
+		ETag:          []string{r.ETag},
+		GzipETag:      []string{r.GzipETag},
+		ContentLength: []string{strconv.Itoa(len(r.Body))},
+		GzipLength:    []string{strconv.Itoa(len(r.Gzip))},
+	}
 	return r
 }
 
 func redirect(status int, location string, maxAge time.Duration) *Response {
-	return &Response{
-		Status:       status,
-		Location:     location,
-		CacheControl: fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds())),
-	}
+	cc := fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
+	return &Response{Status: status, Location: location, CacheControl: cc, Headers: HeaderValues{CacheControl: []string{cc}}}
 }
 
 // cachePolicy builds Cache-Control for what a CDN in front may keep: the

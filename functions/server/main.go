@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -33,7 +34,9 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 	if err != nil {
 		return err
 	}
-	logger := engine.NewLogger(cfg)
+	logger, logSink := engine.NewBufferedLogger(cfg)
+	defer logSink.Close()
+	slog.SetDefault(logger)
 	eng, err := engine.New(ctx, cfg, logger, nil)
 	if err != nil {
 		return err

@@ -444,6 +444,7 @@ func TestRunServesAndStopsOnCancel(t *testing.T) {
 	env := map[string]string{
 		"FRONTBASE_LOCAL_DB_PATH": filepath.Join(t.TempDir(), "pages.db"),
 		"PORT":                    freePort(t),
+		"FRONTBASE_LOG_LEVEL":     "error",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

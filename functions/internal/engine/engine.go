@@ -26,9 +26,18 @@ type Engine struct {
 	Store   core.Store
 }
 
-// NewLogger returns the structured JSON logger every entrypoint uses.
+// NewLogger returns the structured JSON logger every entrypoint uses,
+// writing to stderr at once. FaaS entrypoints use it as it is.
 func NewLogger(cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// NewBufferedLogger is NewLogger for long-lived servers: lines are batched
+// by a LogSink, which the caller must Close before exiting.
+func NewBufferedLogger(cfg *config.Config) (*slog.Logger, *LogSink) {
+	sink := NewLogSink(os.Stderr)
+	h := slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: cfg.LogLevel})
+	return slog.New(urgentFlush{Handler: h, sink: sink}), sink
 }
 
 // New opens the state store the configuration names and builds the handler.

@@ -26,16 +26,18 @@ const Key = "test-key-0123456789abcdef"
 
 // Engine is a running engine.
 type Engine struct {
-	URL   string
-	Key   string
-	Store *CountingStore
-	Logs  *SyncBuffer
+	URL     string
+	Handler http.Handler
+	Key     string
+	Store   *CountingStore
+	Logs    *SyncBuffer
 }
 
 // Options tune Start. Env entries override the defaults (a temporary
 // SQLite file and Key); set FRONTBASE_SYSTEM_KEY to "" to close the API.
 type Options struct {
-	Env map[string]string
+	Env     map[string]string
+	LogSink io.Writer // where logs go instead of Engine.Logs (benchmarks discard them)
 }
 
 // Start wires and serves an engine until the test ends.
@@ -53,7 +55,11 @@ func Start(t testing.TB, opts Options) *Engine {
 		t.Fatal(err)
 	}
 	logs := &SyncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var sink io.Writer = logs
+	if opts.LogSink != nil {
+		sink = opts.LogSink
+	}
+	logger := slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	var counting *CountingStore
 	eng, err := engine.New(context.Background(), cfg, logger, func(s core.Store) core.Store {
 		counting = &CountingStore{Store: s}
@@ -67,7 +73,7 @@ func Start(t testing.TB, opts Options) *Engine {
 		srv.Close()
 		eng.Close()
 	})
-	return &Engine{URL: srv.URL, Key: cfg.SystemKey, Store: counting, Logs: logs}
+	return &Engine{URL: srv.URL, Handler: eng.Handler, Key: cfg.SystemKey, Store: counting, Logs: logs}
 }
 
 // DemoDir is the repository's demo content: the control plane's fixtures.
