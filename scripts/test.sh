@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== dependencies"
+./scripts/deps.sh
+
 echo "== lint"
 go vet ./...
 unformatted=$(gofmt -l .)
