@@ -1,0 +1,477 @@
+// Package sqlstore is the state store on SQLite's dialect, shared by the
+// local SQLite file (adapters/sqlite) and Turso/libSQL over HTTP
+// (adapters/turso). It holds the schema (migrations/) and every query, so
+// that both backends obey the same rules; an adapter supplies only the
+// connection and how a batch of statements runs atomically.
+//
+// Every write is one batch: a list of statements that commits as a whole
+// or not at all, with no reads in between that decide what to write. That
+// is what Turso's HTTP API offers (a Hrana batch; no interactive
+// transactions), and SQLite runs the same batch in one transaction.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// Stmt is one statement of a batch, with positional (?) arguments.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// Rows are the rows one statement of a batch returned, as scanned values.
+type Rows [][]any
+
+// Backend is what an adapter provides.
+type Backend struct {
+	DB *sql.DB
+	// Batch runs stmts atomically and returns the rows of each statement.
+	Batch func(ctx context.Context, stmts []Stmt) ([]Rows, error)
+	// Unavailable reports whether a database error may go away by itself
+	// (busy, network, timeout), as opposed to a bug or a broken schema.
+	Unavailable func(err error) bool
+	// Ready, when set, is called before each use; the Turso adapter checks
+	// the schema version there once, lazily, so a cold start does no I/O.
+	Ready func(ctx context.Context) error
+}
+
+// Store implements core.Store on a Backend.
+type Store struct {
+	b Backend
+}
+
+var _ core.Store = (*Store)(nil)
+
+// New returns a store over b.
+func New(b Backend) *Store { return &Store{b: b} }
+
+// DB is the underlying connection pool.
+func (s *Store) DB() *sql.DB { return s.b.DB }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.b.DB.Close() }
+
+func (s *Store) ready(ctx context.Context) error {
+	if s.b.Ready == nil {
+		return nil
+	}
+	return s.b.Ready(ctx)
+}
+
+// loadPageSQL answers a page view in one statement, so the page, the 404
+// page, the settings and the generation all come from one snapshot and one
+// round trip. Rows are tagged by kind; the "state" row carries the
+// settings document and, in the version column, the generation. The 404
+// page comes only when visitors cannot see the wanted page. %s selects the
+// wanted page.
+const loadPageSQL = `
+WITH wanted AS (
+	SELECT document, version, content_hash, published_at, is_homepage, is_public
+	FROM pages WHERE tenant = ? AND %s
+)
+SELECT 'page', document, version, content_hash, published_at, is_homepage FROM wanted
+UNION ALL
+SELECT 'notfound', document, version, content_hash, published_at, is_homepage
+FROM pages WHERE tenant = ? AND slug = ? AND NOT EXISTS (SELECT 1 FROM wanted WHERE is_public = 1)
+UNION ALL
+SELECT 'state', (SELECT document FROM settings WHERE tenant = ?),
+	(SELECT value FROM meta WHERE key = 'generation'), NULL, NULL, NULL`
+
+// The homepage variant names is_homepage = 1 literally so that SQLite can
+// use the partial index pages_one_homepage.
+var (
+	loadBySlugSQL      = sprintf(loadPageSQL, "slug = ?")
+	loadHomepageSQL    = sprintf(loadPageSQL, "is_homepage = 1")
+	errNoGenerationRow = errors.New("meta has no generation row")
+)
+
+// LoadPage returns the page a public request wants. It returns pages that
+// are not public too: whether a visitor may see one is the caller's rule.
+func (s *Store) LoadPage(ctx context.Context, q core.PageQuery) (*core.PageBundle, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	tenant := tenantOrDefault(q.Tenant)
+	query, args := loadHomepageSQL, []any{tenant, tenant, core.NotFoundSlug, tenant}
+	if !q.Homepage {
+		query, args = loadBySlugSQL, []any{tenant, q.Slug, tenant, core.NotFoundSlug, tenant}
+	}
+	rows, err := s.b.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.dbError("load page", err)
+	}
+	defer rows.Close()
+
+	b := &core.PageBundle{}
+	sawState := false
+	for rows.Next() {
+		var (
+			kind      string
+			doc, hash sql.NullString
+			published sql.NullString
+			version   sql.NullInt64
+			home      sql.NullInt64
+		)
+		if err := rows.Scan(&kind, &doc, &version, &hash, &published, &home); err != nil {
+			return nil, s.dbError("load page", err)
+		}
+		switch kind {
+		case "page", "notfound":
+			p, err := decodePage(doc.String, version.Int64, hash.String, published.String, home.Int64 == 1)
+			if err != nil {
+				return nil, err
+			}
+			if kind == "page" {
+				b.Page = p
+			} else {
+				b.NotFound = p
+			}
+		case "state":
+			sawState = true
+			if !version.Valid {
+				return nil, &core.Error{Code: core.EINTERNAL, Message: "load page", Err: errNoGenerationRow}
+			}
+			b.Generation = version.Int64
+			if doc.Valid {
+				if err := json.Unmarshal([]byte(doc.String), &b.Settings); err != nil {
+					return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored settings", Err: err}
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbError("load page", err)
+	}
+	if !sawState {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "load page", Err: errors.New("no state row")}
+	}
+	return b, nil
+}
+
+// Page returns a page whether or not it is public.
+func (s *Store) Page(ctx context.Context, tenant, slug string) (*core.StoredPage, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		doc, hash, published string
+		version, home        int64
+	)
+	err := s.b.DB.QueryRowContext(ctx, `
+		SELECT document, version, content_hash, published_at, is_homepage
+		FROM pages WHERE tenant = ? AND slug = ?`, tenantOrDefault(tenant), slug,
+	).Scan(&doc, &version, &hash, &published, &home)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "page %q not found", slug)
+	}
+	if err != nil {
+		return nil, s.dbError("read page", err)
+	}
+	return decodePage(doc, version, hash, published, home == 1)
+}
+
+// decodePage takes the homepage flag from the column, not the document:
+// publishing another homepage clears the column of the old one but leaves
+// its stored document as it was sent.
+func decodePage(doc string, version int64, hash, published string, home bool) (*core.StoredPage, error) {
+	var p core.Page
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored page", Err: err}
+	}
+	p.IsHomepage = home
+	at, err := parseTime(published)
+	if err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored page", Err: err}
+	}
+	return &core.StoredPage{Page: &p, Document: json.RawMessage(doc), Version: version, ContentHash: hash, PublishedAt: at}, nil
+}
+
+// ListPages returns the tenant's pages ordered by slug.
+func (s *Store) ListPages(ctx context.Context, tenant string) ([]core.PageSummary, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.b.DB.QueryContext(ctx, `
+		SELECT id, slug, tenant, name, title, is_public, is_homepage, version, content_hash, published_at
+		FROM pages WHERE tenant = ? ORDER BY slug`, tenantOrDefault(tenant))
+	if err != nil {
+		return nil, s.dbError("list pages", err)
+	}
+	defer rows.Close()
+	pages := []core.PageSummary{}
+	for rows.Next() {
+		var (
+			p            core.PageSummary
+			published    string
+			public, home int64
+		)
+		if err := rows.Scan(&p.ID, &p.Slug, &p.TenantSlug, &p.Name, &p.Title, &public,
+			&home, &p.Version, &p.ContentHash, &published); err != nil {
+			return nil, s.dbError("list pages", err)
+		}
+		p.IsPublic, p.IsHomepage = public == 1, home == 1
+		if p.PublishedAt, err = parseTime(published); err != nil {
+			return nil, &core.Error{Code: core.EINTERNAL, Message: "list pages", Err: err}
+		}
+		pages = append(pages, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbError("list pages", err)
+	}
+	return pages, nil
+}
+
+// Settings returns the tenant's settings, empty when none were saved.
+func (s *Store) Settings(ctx context.Context, tenant string) (*core.Settings, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	var doc string
+	err := s.b.DB.QueryRowContext(ctx, `SELECT document FROM settings WHERE tenant = ?`,
+		tenantOrDefault(tenant)).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &core.Settings{}, nil
+	}
+	if err != nil {
+		return nil, s.dbError("read settings", err)
+	}
+	var st core.Settings
+	if err := json.Unmarshal([]byte(doc), &st); err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored settings", Err: err}
+	}
+	return &st, nil
+}
+
+// Generation returns the publish generation.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	if err := s.ready(ctx); err != nil {
+		return 0, err
+	}
+	var g int64
+	if err := s.b.DB.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'generation'`).Scan(&g); err != nil {
+		return 0, s.dbError("read generation", err)
+	}
+	return g, nil
+}
+
+const (
+	bumpGeneration   = `UPDATE meta SET value = value + 1 WHERE key = 'generation'`
+	selectGeneration = `SELECT value FROM meta WHERE key = 'generation'`
+)
+
+// PublishPage stores a page; see core.Store. Without Force it first reads
+// whether the same content is already there (then nothing is written). The
+// write itself is one batch; a concurrent publish of the same slug between
+// the read and the batch simply wins or loses as a forced publish would.
+func (s *Store) PublishPage(ctx context.Context, in core.PublishPageInput) (*core.PublishResult, error) {
+	p := in.Page
+	switch {
+	case p == nil || p.ID == "" || p.Slug == "":
+		return nil, core.Errorf(core.EINVALID, "a page needs an id and a slug")
+	case !json.Valid(in.Document):
+		return nil, core.Errorf(core.EINVALID, "the page document is not valid JSON")
+	}
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	tenant := p.Tenant()
+	if !in.Force && in.ContentHash != "" {
+		if res, err := s.unchanged(ctx, tenant, in); err != nil || res != nil {
+			return res, err
+		}
+	}
+
+	now := time.Now().UTC()
+	results, err := s.batch(ctx, "publish page", []Stmt{
+		{`SELECT id FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}},
+		{`DELETE FROM pages WHERE tenant = ? AND (slug = ? OR id = ?)`, []any{tenant, p.Slug, p.ID}},
+		{`UPDATE pages SET is_homepage = 0 WHERE tenant = ? AND is_homepage = 1 AND ? = 1`, []any{tenant, boolInt(p.IsHomepage)}},
+		{`INSERT INTO slug_versions (tenant, slug, version) VALUES (?, ?, 1)
+			ON CONFLICT (tenant, slug) DO UPDATE SET version = version + 1`, []any{tenant, p.Slug}},
+		{`INSERT INTO pages (tenant, slug, id, name, title, document, is_public, is_homepage, version, content_hash, published_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), ?, ?)`,
+			[]any{tenant, p.Slug, p.ID, p.Name, p.Title, string(in.Document), boolInt(p.Public()), boolInt(p.IsHomepage),
+				tenant, p.Slug, in.ContentHash, FormatTime(now)}},
+		{bumpGeneration, nil},
+		{`SELECT (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), (` + selectGeneration + `)`, []any{tenant, p.Slug}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &core.PublishResult{PublishedAt: now}
+	if prev := results[0]; len(prev) == 1 {
+		if id := asString(prev[0][0]); id != p.ID {
+			res.ReplacedID = id
+		}
+	}
+	final := results[len(results)-1]
+	if len(final) != 1 {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "publish page", Err: errNoGenerationRow}
+	}
+	res.Version, res.Generation = asInt(final[0][0]), asInt(final[0][1])
+	return res, nil
+}
+
+// unchanged returns the stored state when the page is already there with
+// the same content, id and homepage flag (a page that lost the flag to
+// another is not unchanged when it asks for it back), and nil otherwise.
+func (s *Store) unchanged(ctx context.Context, tenant string, in core.PublishPageInput) (*core.PublishResult, error) {
+	var (
+		version, gen int64
+		published    string
+	)
+	err := s.b.DB.QueryRowContext(ctx, `
+		SELECT version, published_at, (`+selectGeneration+`) FROM pages
+		WHERE tenant = ? AND slug = ? AND id = ? AND content_hash = ? AND is_homepage = ?`,
+		tenant, in.Page.Slug, in.Page.ID, in.ContentHash, boolInt(in.Page.IsHomepage)).Scan(&version, &published, &gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.dbError("publish page", err)
+	}
+	at, err := parseTime(published)
+	if err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "publish page", Err: err}
+	}
+	return &core.PublishResult{Unchanged: true, Version: version, Generation: gen, PublishedAt: at}, nil
+}
+
+// DeletePage unpublishes a page; ENOTFOUND when there is none, and then
+// the generation is left alone.
+func (s *Store) DeletePage(ctx context.Context, tenant, slug string) (int64, error) {
+	if err := s.ready(ctx); err != nil {
+		return 0, err
+	}
+	tenant = tenantOrDefault(tenant)
+	exists := `(SELECT count(*) FROM pages WHERE tenant = ? AND slug = ?)`
+	results, err := s.batch(ctx, "delete page", []Stmt{
+		{`SELECT ` + exists, []any{tenant, slug}},
+		{bumpGeneration + ` AND ` + exists + ` > 0`, []any{tenant, slug}},
+		{`DELETE FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, slug}},
+		{selectGeneration, nil},
+	})
+	if err != nil {
+		return 0, err
+	}
+	if asInt(results[0][0][0]) == 0 {
+		return 0, core.Errorf(core.ENOTFOUND, "page %q not found", slug)
+	}
+	return asInt(results[3][0][0]), nil
+}
+
+// SaveSettings replaces the tenant's settings.
+func (s *Store) SaveSettings(ctx context.Context, tenant string, st *core.Settings) (int64, error) {
+	if st == nil {
+		return 0, core.Errorf(core.EINVALID, "settings are missing")
+	}
+	doc, err := json.Marshal(st)
+	if err != nil {
+		return 0, core.Errorf(core.EINVALID, "settings cannot be encoded: %v", err)
+	}
+	if err := s.ready(ctx); err != nil {
+		return 0, err
+	}
+	results, err := s.batch(ctx, "save settings", []Stmt{
+		{`INSERT INTO settings (tenant, document, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (tenant) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+			[]any{tenantOrDefault(tenant), string(doc), FormatTime(time.Now())}},
+		{bumpGeneration, nil},
+		{selectGeneration, nil},
+	})
+	if err != nil {
+		return 0, err
+	}
+	return asInt(results[2][0][0]), nil
+}
+
+// SaveWorkflow stores a workflow and keeps every version of it.
+func (s *Store) SaveWorkflow(ctx context.Context, w *core.Workflow) (int64, error) {
+	if w == nil || w.ID == "" {
+		return 0, core.Errorf(core.EINVALID, "a workflow needs an id")
+	}
+	doc, err := json.Marshal(w)
+	if err != nil {
+		return 0, core.Errorf(core.EINVALID, "workflow cannot be encoded: %v", err)
+	}
+	if err := s.ready(ctx); err != nil {
+		return 0, err
+	}
+	now := FormatTime(time.Now())
+	version := `(SELECT version FROM workflows WHERE id = ?)`
+	results, err := s.batch(ctx, "save workflow", []Stmt{
+		{`INSERT INTO workflows (id, document, version, updated_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (id) DO UPDATE SET document = excluded.document,
+				version = version + 1, updated_at = excluded.updated_at`, []any{w.ID, string(doc), now}},
+		{`INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES (?, ` + version + `, ?, ?)`,
+			[]any{w.ID, w.ID, string(doc), now}},
+		{bumpGeneration, nil},
+		{`SELECT ` + version, []any{w.ID}},
+	})
+	if err != nil {
+		return 0, err
+	}
+	return asInt(results[3][0][0]), nil
+}
+
+// Workflow returns a stored workflow; ENOTFOUND when there is none.
+func (s *Store) Workflow(ctx context.Context, id string) (*core.StoredWorkflow, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		doc, updated string
+		version      int64
+	)
+	err := s.b.DB.QueryRowContext(ctx, `SELECT document, version, updated_at FROM workflows WHERE id = ?`, id).
+		Scan(&doc, &version, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "workflow %q not found", id)
+	}
+	if err != nil {
+		return nil, s.dbError("read workflow", err)
+	}
+	var w core.Workflow
+	if err := json.Unmarshal([]byte(doc), &w); err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored workflow", Err: err}
+	}
+	at, err := parseTime(updated)
+	if err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored workflow", Err: err}
+	}
+	return &core.StoredWorkflow{Workflow: &w, Version: version, UpdatedAt: at}, nil
+}
+
+// batch runs stmts atomically and checks that every SELECT answered.
+func (s *Store) batch(ctx context.Context, what string, stmts []Stmt) ([]Rows, error) {
+	results, err := s.b.Batch(ctx, stmts)
+	if err != nil {
+		return nil, s.dbError(what, err)
+	}
+	if len(results) != len(stmts) {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "state database: " + what + " failed",
+			Err: errors.New("batch returned a result count that does not match its statements")}
+	}
+	return results, nil
+}
+
+// dbError hides the driver's message (it may quote SQL) behind a safe one
+// and says whether trying again later could help.
+func (s *Store) dbError(what string, err error) error {
+	if _, ok := errors.AsType[*core.Error](err); ok {
+		return err
+	}
+	code := core.EINTERNAL
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, sql.ErrConnDone) || (s.b.Unavailable != nil && s.b.Unavailable(err)) {
+		code = core.EUNAVAILABLE
+	}
+	return &core.Error{Code: code, Message: "state database: " + what + " failed", Err: err}
+}
