@@ -84,3 +84,25 @@ type StoredWorkflow struct {
 	Version   int64
 	UpdatedAt time.Time
 }
+
+// Cache is the shared L2 tier: Redis over TCP or Upstash's REST API. It is
+// disposable: everything in it can be rebuilt from the Store, so callers
+// treat every error as a miss.
+type Cache interface {
+	// Get reads keys in one round trip; a missing key comes back nil.
+	Get(ctx context.Context, keys ...string) ([][]byte, error)
+	// Set writes entries in one round trip.
+	Set(ctx context.Context, entries ...CacheEntry) error
+	// SetMax stores n at key unless the key already holds a larger number,
+	// so that racing publishers can never move a generation backwards.
+	SetMax(ctx context.Context, key string, n int64) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// CacheEntry is one key to write; TTL 0 means no expiry.
+type CacheEntry struct {
+	Key   string
+	Value []byte
+	TTL   time.Duration
+}

@@ -29,3 +29,9 @@ need_npm() { # need_npm PACKAGE@VERSION
   mkdir -p .deps
   npm install --prefix .deps --no-audit --no-fund --silent "$pkg" >/dev/null
 }
+
+# Cloud-mode tests (adapters/turso, adapters/redis, adapters/upstash, the
+# cloud runs of functions/server): real servers on loopback ports.
+need_apt redis-server redis-server
+need_npm turso@0.6.0          # the tursodb server (Hrana over HTTP)
+need_npm @upstash/redis@1.39.0 # Upstash's own client, for the REST shim's conformance test

@@ -40,6 +40,9 @@ type Backend struct {
 	// Ready, when set, is called before each use; the Turso adapter checks
 	// the schema version there once, lazily, so a cold start does no I/O.
 	Ready func(ctx context.Context) error
+	// Timeout bounds every call (0: only the caller's context does). Remote
+	// backends need it: a hung database must not hold a request forever.
+	Timeout time.Duration
 }
 
 // Store implements core.Store on a Backend.
@@ -57,6 +60,13 @@ func (s *Store) DB() *sql.DB { return s.b.DB }
 
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.b.DB.Close() }
+
+func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.b.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.b.Timeout)
+}
 
 func (s *Store) ready(ctx context.Context) error {
 	if s.b.Ready == nil {
@@ -95,6 +105,8 @@ var (
 // LoadPage returns the page a public request wants. It returns pages that
 // are not public too: whether a visitor may see one is the caller's rule.
 func (s *Store) LoadPage(ctx context.Context, q core.PageQuery) (*core.PageBundle, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -157,6 +169,8 @@ func (s *Store) LoadPage(ctx context.Context, q core.PageQuery) (*core.PageBundl
 
 // Page returns a page whether or not it is public.
 func (s *Store) Page(ctx context.Context, tenant, slug string) (*core.StoredPage, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -195,6 +209,8 @@ func decodePage(doc string, version int64, hash, published string, home bool) (*
 
 // ListPages returns the tenant's pages ordered by slug.
 func (s *Store) ListPages(ctx context.Context, tenant string) ([]core.PageSummary, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -230,6 +246,8 @@ func (s *Store) ListPages(ctx context.Context, tenant string) ([]core.PageSummar
 
 // Settings returns the tenant's settings, empty when none were saved.
 func (s *Store) Settings(ctx context.Context, tenant string) (*core.Settings, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -251,6 +269,8 @@ func (s *Store) Settings(ctx context.Context, tenant string) (*core.Settings, er
 
 // Generation returns the publish generation.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
@@ -278,6 +298,8 @@ func (s *Store) PublishPage(ctx context.Context, in core.PublishPageInput) (*cor
 	case !json.Valid(in.Document):
 		return nil, core.Errorf(core.EINVALID, "the page document is not valid JSON")
 	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -347,6 +369,8 @@ func (s *Store) unchanged(ctx context.Context, tenant string, in core.PublishPag
 // DeletePage unpublishes a page; ENOTFOUND when there is none, and then
 // the generation is left alone.
 func (s *Store) DeletePage(ctx context.Context, tenant, slug string) (int64, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
@@ -376,6 +400,8 @@ func (s *Store) SaveSettings(ctx context.Context, tenant string, st *core.Settin
 	if err != nil {
 		return 0, core.Errorf(core.EINVALID, "settings cannot be encoded: %v", err)
 	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
@@ -401,6 +427,8 @@ func (s *Store) SaveWorkflow(ctx context.Context, w *core.Workflow) (int64, erro
 	if err != nil {
 		return 0, core.Errorf(core.EINVALID, "workflow cannot be encoded: %v", err)
 	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
@@ -423,6 +451,8 @@ func (s *Store) SaveWorkflow(ctx context.Context, w *core.Workflow) (int64, erro
 
 // Workflow returns a stored workflow; ENOTFOUND when there is none.
 func (s *Store) Workflow(ctx context.Context, id string) (*core.StoredWorkflow, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}

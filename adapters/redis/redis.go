@@ -1,0 +1,104 @@
+// Package redis is the L2 cache over Redis's own protocol (redis:// and
+// rediss://): self-hosted Redis, Valkey, or Upstash's TCP endpoint.
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/frontbase/edge/core"
+)
+
+// Cache implements core.Cache with go-redis.
+type Cache struct {
+	client *goredis.Client
+}
+
+var _ core.Cache = (*Cache)(nil)
+
+// Timeouts are short on purpose: the cache is an optimisation, and a slow
+// Redis must cost a page request milliseconds, not seconds.
+const (
+	dialTimeout = time.Second
+	ioTimeout   = 300 * time.Millisecond
+)
+
+// Open parses a redis:// or rediss:// URL. No connection is made until
+// the first command, so a cold start does no network I/O.
+func Open(rawURL string) (*Cache, error) {
+	opts, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("expected redis://[user:password@]host:port[/db] or rediss://…: %w", err)
+	}
+	opts.DialTimeout = dialTimeout
+	opts.ReadTimeout = ioTimeout
+	opts.WriteTimeout = ioTimeout
+	opts.MaxRetries = 0 // the caller's circuit breaker decides about retrying
+	opts.ContextTimeoutEnabled = true
+	return &Cache{client: goredis.NewClient(opts)}, nil
+}
+
+func (c *Cache) Get(ctx context.Context, keys ...string) ([][]byte, error) {
+	vals, err := c.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, unavailable("MGET", err)
+	}
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			out[i] = []byte(s)
+		}
+	}
+	return out, nil
+}
+
+func (c *Cache) Set(ctx context.Context, entries ...core.CacheEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	_, err := c.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, e := range entries {
+			p.Set(ctx, e.Key, e.Value, e.TTL)
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable("SET", err)
+	}
+	return nil
+}
+
+// setMaxScript is one atomic command: no read-then-write race between
+// publishers.
+var setMaxScript = goredis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local n = tonumber(ARGV[1])
+if n > cur then redis.call('SET', KEYS[1], ARGV[1]) return n end
+return cur`)
+
+func (c *Cache) SetMax(ctx context.Context, key string, n int64) error {
+	if err := setMaxScript.Run(ctx, c.client, []string{key}, n).Err(); err != nil {
+		return unavailable("EVALSHA", err)
+	}
+	return nil
+}
+
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return unavailable("PING", err)
+	}
+	return nil
+}
+
+func (c *Cache) Close() error { return c.client.Close() }
+
+func unavailable(command string, err error) error {
+	if errors.Is(err, goredis.Nil) {
+		return nil
+	}
+	return &core.Error{Code: core.EUNAVAILABLE, Message: "redis " + command + " failed", Err: err}
+}

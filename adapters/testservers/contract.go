@@ -1,0 +1,86 @@
+package testservers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// CacheContract checks what every core.Cache must do, against a live
+// server. Values are UTF-8 text (the engine stores JSON), which is what the
+// REST API can carry.
+func CacheContract(t *testing.T, c core.Cache) {
+	ctx := context.Background()
+	t.Run("missing keys are nil", func(t *testing.T) {
+		got, err := c.Get(ctx, "contract:none-1", "contract:none-2")
+		if err != nil || len(got) != 2 || got[0] != nil || got[1] != nil {
+			t.Fatalf("got %q %v", got, err)
+		}
+	})
+	t.Run("set then get many in order", func(t *testing.T) {
+		text := `{"html":"<p>héllo ✓</p>","nul":"\u0000"}` + strings.Repeat("x", 64<<10)
+		err := c.Set(ctx, core.CacheEntry{Key: "contract:a", Value: []byte("1")},
+			core.CacheEntry{Key: "contract:b", Value: []byte(text), TTL: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Get(ctx, "contract:b", "contract:missing", "contract:a")
+		if err != nil || string(got[0]) != text || got[1] != nil || string(got[2]) != "1" {
+			t.Fatalf("got %d values, err %v", len(got), err)
+		}
+	})
+	t.Run("ttl expires", func(t *testing.T) {
+		if err := c.Set(ctx, core.CacheEntry{Key: "contract:short", Value: []byte("x"), TTL: 50 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got, err := c.Get(ctx, "contract:short")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0] == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("a 50ms entry was still there after 5s")
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	})
+	t.Run("set max never goes backwards", func(t *testing.T) {
+		for _, tt := range []struct {
+			n    int64
+			want string
+		}{{5, "5"}, {3, "5"}, {7, "7"}, {7, "7"}} {
+			if err := c.SetMax(ctx, "contract:gen", tt.n); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Get(ctx, "contract:gen")
+			if err != nil || string(got[0]) != tt.want {
+				t.Fatalf("after SetMax(%d): %q %v, want %s", tt.n, got[0], err, tt.want)
+			}
+		}
+	})
+	t.Run("ping", func(t *testing.T) {
+		if err := c.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// CacheUnavailable checks that a cache whose server is gone fails fast
+// with EUNAVAILABLE rather than hanging.
+func CacheUnavailable(t *testing.T, c core.Cache) {
+	start := time.Now()
+	_, err := c.Get(context.Background(), "k")
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("got %v, want an unavailable error", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("a dead server took %v to report", d)
+	}
+}

@@ -1,0 +1,211 @@
+package turso
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontbase/edge/adapters/testservers"
+	"github.com/frontbase/edge/core"
+)
+
+func open(t *testing.T) (*Store, *testservers.Turso) {
+	t.Helper()
+	srv := testservers.StartTurso(t)
+	s, err := Open(srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, srv
+}
+
+func migrated(t *testing.T) (*Store, *testservers.Turso) {
+	t.Helper()
+	s, srv := open(t)
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, srv
+}
+
+func page(t *testing.T, id, slug string, home bool) core.PublishPageInput {
+	t.Helper()
+	doc := fmt.Sprintf(`{"id":%q,"slug":%q,"title":"T %s","isHomepage":%t,"future":{"x":1},"layoutData":{"content":[{"type":"Heading","props":{"text":"hi %s"}}]}}`,
+		id, slug, slug, home, slug)
+	var p core.Page
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(doc))
+	return core.PublishPageInput{Page: &p, Document: []byte(doc), ContentHash: hex.EncodeToString(sum[:])}
+}
+
+func TestStartRefusesAnUnmigratedDatabaseUntilMigrate(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	_, err := s.LoadPage(ctx, core.PageQuery{Slug: "x"})
+	if core.ErrorCode(err) != core.EUNAVAILABLE || !strings.Contains(core.ErrorMessage(err), "frontbase migrate") {
+		t.Fatalf("before migrate: %v, want a message saying to run frontbase migrate", err)
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil || len(applied) != 1 || applied[0] != "0001_init.sql" {
+		t.Fatalf("migrate = %v %v", applied, err)
+	}
+	if again, err := s.Migrate(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("second migrate = %v %v, want nothing to do", again, err)
+	}
+	if _, err := s.LoadPage(ctx, core.PageQuery{Slug: "x"}); err != nil {
+		t.Fatalf("after migrate: %v", err)
+	}
+}
+
+func TestStoreRulesOverHTTP(t *testing.T) {
+	s, _ := migrated(t)
+	ctx := context.Background()
+
+	first, err := s.PublishPage(ctx, page(t, "p1", "landing", true))
+	if err != nil || first.Version != 1 || first.Generation != 1 {
+		t.Fatalf("first publish = %+v %v", first, err)
+	}
+	if _, err := s.PublishPage(ctx, page(t, "nf", "404", false)); err != nil {
+		t.Fatal(err)
+	}
+	// A second homepage takes the flag.
+	if _, err := s.PublishPage(ctx, page(t, "p2", "home2", true)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.LoadPage(ctx, core.PageQuery{Homepage: true})
+	if err != nil || b.Page == nil || b.Page.Page.ID != "p2" || b.Generation != 3 {
+		t.Fatalf("homepage = %+v %v", b, err)
+	}
+	list, _ := s.ListPages(ctx, "")
+	homes := 0
+	for _, p := range list {
+		if p.IsHomepage {
+			homes++
+		}
+	}
+	if homes != 1 || len(list) != 3 {
+		t.Errorf("%d pages, %d homepages; want 3 and 1", len(list), homes)
+	}
+	// Same slug, new id: replaced, version goes up.
+	res, err := s.PublishPage(ctx, page(t, "p3", "landing", false))
+	if err != nil || res.ReplacedID != "p1" || res.Version != 2 {
+		t.Fatalf("replace = %+v %v", res, err)
+	}
+	// Same content without force: unchanged, nothing written.
+	same, err := s.PublishPage(ctx, page(t, "p3", "landing", false))
+	if err != nil || !same.Unchanged || same.Generation != res.Generation {
+		t.Fatalf("republish = %+v %v", same, err)
+	}
+	// The document comes back as sent.
+	stored, err := s.Page(ctx, "", "landing")
+	if err != nil || !strings.Contains(string(stored.Document), `"future":{"x":1}`) {
+		t.Fatalf("stored = %v %v", stored, err)
+	}
+	// Missing page: the 404 page and settings in the same answer.
+	if _, err := s.SaveSettings(ctx, "", &core.Settings{SiteName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err = s.LoadPage(ctx, core.PageQuery{Slug: "nope"})
+	if err != nil || b.Page != nil || b.NotFound == nil || b.Settings.SiteName != "Acme" {
+		t.Fatalf("missing = %+v %v", b, err)
+	}
+	// Delete, and a delete of nothing leaves the generation alone.
+	gen, err := s.DeletePage(ctx, "", "landing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeletePage(ctx, "", "landing"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("second delete = %v", err)
+	}
+	if g, _ := s.Generation(ctx); g != gen {
+		t.Errorf("generation moved to %d after deleting nothing (was %d)", g, gen)
+	}
+	// Workflows keep versions.
+	for i := 1; i <= 2; i++ {
+		v, err := s.SaveWorkflow(ctx, &core.Workflow{ID: "wf", Name: fmt.Sprint(i)})
+		if err != nil || v != int64(i) {
+			t.Fatalf("save workflow %d = %d %v", i, v, err)
+		}
+	}
+	if w, err := s.Workflow(ctx, "wf"); err != nil || w.Workflow.Name != "2" {
+		t.Fatalf("workflow = %+v %v", w, err)
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	s, srv := migrated(t)
+	ctx := context.Background()
+	if _, err := s.PublishPage(ctx, page(t, "p1", "about", false)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		do   func() error
+		want int64
+	}{
+		{"page load", func() error { _, err := s.LoadPage(ctx, core.PageQuery{Slug: "about"}); return err }, 1},
+		{"forced publish", func() error {
+			in := page(t, "p2", "other", false)
+			in.Force = true
+			_, err := s.PublishPage(ctx, in)
+			return err
+		}, 1},
+		{"generation", func() error { _, err := s.Generation(ctx); return err }, 1},
+	}
+	for _, tt := range tests {
+		before := srv.Requests()
+		if err := tt.do(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if n := srv.Requests() - before; n != tt.want {
+			t.Errorf("%s: %d HTTP requests to the database, want %d", tt.name, n, tt.want)
+		}
+	}
+}
+
+func TestBatchIsAtomic(t *testing.T) {
+	s, _ := migrated(t)
+	ctx := context.Background()
+	before, _ := s.Generation(ctx)
+	_, err := s.runScript(ctx, `UPDATE meta SET value = value + 100 WHERE key = 'generation';
+		INSERT INTO meta (key, value) VALUES ('generation', 1)`)
+	if err == nil {
+		t.Fatal("a batch with a failing statement succeeded")
+	}
+	if after, _ := s.Generation(ctx); after != before {
+		t.Fatalf("generation %d after a failed batch, was %d: the first statement was not rolled back", after, before)
+	}
+}
+
+func TestServerDownIsUnavailableAndFast(t *testing.T) {
+	s, srv := migrated(t)
+	srv.Stop()
+	start := time.Now()
+	_, err := s.LoadPage(context.Background(), core.PageQuery{Slug: "x"})
+	if core.ErrorCode(err) != core.EUNAVAILABLE || time.Since(start) > Timeout+time.Second {
+		t.Fatalf("got %v after %v", err, time.Since(start))
+	}
+	_, err = s.PublishPage(context.Background(), page(t, "p", "x", false))
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("publish with the database down: %v, want unavailable", err)
+	}
+}
+
+func TestOpenValidates(t *testing.T) {
+	for _, u := range []string{"postgres://x", "libsql://", "https://db.turso.io?authToken=secret", "::"} {
+		if _, err := Open(u, "t"); err == nil {
+			t.Errorf("Open(%q) accepted it", u)
+		}
+	}
+	if _, err := Open("libsql://db.example.turso.io", "token"); err != nil {
+		t.Errorf("a good URL was refused: %v", err)
+	}
+}
