@@ -29,6 +29,9 @@ type Page struct {
 	IsPublic    *bool           `json:"isPublic,omitempty"`
 	IsHomepage  bool            `json:"isHomepage,omitempty"`
 	ContentHash string          `json:"contentHash,omitempty"`
+
+	// AppVariables are the page's app variables, the Liquid scope "app".
+	AppVariables map[string]any `json:"appVariables,omitempty"`
 }
 
 // Public reports whether visitors may see the page. Pages are public unless

@@ -58,6 +58,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})
 
+	mux.HandleFunc("GET /_frontbase/assets/{file...}", h.asset) // assets.go
 	mux.HandleFunc("/{path...}", h.publicPage)
 	return observe(opts.Logger, mux)
 }

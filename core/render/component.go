@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +13,8 @@ import (
 
 // state is the scratch space of one render, pooled between renders.
 type state struct {
-	r *Renderer
+	r  *Renderer
+	in *Input
 
 	out     bytes.Buffer // the document
 	body    bytes.Buffer // the component tree
@@ -25,6 +27,15 @@ type state struct {
 	classes int // generated classes so far
 	keys    []string
 	num     [32]byte
+
+	ids          int            // ids handed out for ARIA relations
+	binds        map[string]any // Liquid scopes, built on first use
+	deps         Deps           // what the output depends on
+	liquidLogged bool
+	runtime      bool           // the page needs the browser runtime
+	toast        bool           // the page may show toasts
+	pendingIf    string         // a client-decided condition for the next element opened
+	sameRule     map[string]int // declaration block -> class, for rules without media rules
 }
 
 var statePool = sync.Pool{New: func() any { return &state{keys: make([]string, 0, 16)} }}
@@ -42,7 +53,9 @@ func (s *state) release() {
 	}
 	clear(s.keys[:cap(s.keys)])
 	s.keys = s.keys[:0]
-	s.r, s.fixed, s.classes = nil, 0, 0
+	s.r, s.in, s.fixed, s.classes = nil, nil, 0, 0
+	clear(s.sameRule)
+	s.ids, s.binds, s.deps, s.liquidLogged, s.runtime, s.toast, s.pendingIf = 0, nil, Deps{}, false, false, false, ""
 	statePool.Put(s)
 }
 
@@ -123,6 +136,14 @@ func (s *state) component(c *core.Component, depth int) {
 	if depth >= maxDepth {
 		return
 	}
+	if len(c.VisibilityCondition) > 0 {
+		if !s.visible(c) {
+			return
+		}
+		// A client-decided condition goes on the component's first
+		// element; it must not reach a later one.
+		defer func() { s.pendingIf = "" }()
+	}
 	k := kindOf(c.Type)
 	b := &s.body
 	switch k {
@@ -141,23 +162,23 @@ func (s *state) component(c *core.Component, depth int) {
 	case kHeading:
 		level := headingLevel(c.Props["level"])
 		tag := headingTags[level]
-		s.open(c, tag, "", "", s.rule(c, nil))
+		s.open(c, tag, "", "", s.rule(c, typography(s, c.Props)))
 		b.WriteByte('>')
-		escape(b, propString(c.Props, "text"))
+		escape(b, s.text(c.Props, "text"))
 		closeTag(b, tag)
 
 	case kText:
-		s.open(c, "p", "", "", s.rule(c, nil))
+		s.open(c, "p", "", "", s.rule(c, typography(s, c.Props)))
 		b.WriteByte('>')
-		escape(b, propString(c.Props, "text"))
+		escape(b, s.text(c.Props, "text"))
 		b.WriteString("</p>")
 
 	case kImage:
 		s.image(c)
 
 	case kLink:
-		href, ok := safeHref(propString(c.Props, "href"))
-		text := propString(c.Props, "text")
+		href, ok := safeHref(s.text(c.Props, "href"))
+		text := s.text(c.Props, "text")
 		if text == "" {
 			text = href
 		}
@@ -180,7 +201,7 @@ func (s *state) component(c *core.Component, depth int) {
 		variant := classToken(propString(c.Props, "variant"), "default")
 		s.open(c, "span", "fb-badge fb-badge-", variant, s.rule(c, nil))
 		b.WriteByte('>')
-		escape(b, propString(c.Props, "text"))
+		escape(b, s.text(c.Props, "text"))
 		b.WriteString("</span>")
 
 	case kDivider:
@@ -201,7 +222,11 @@ func (s *state) component(c *core.Component, depth int) {
 		b.WriteString(` aria-hidden="true"></div>`)
 
 	default:
+		if s.catalogue(c, depth) {
+			return
+		}
 		s.r.warnUnknown(c.Type)
+		s.fixed |= fixedPlaceholder
 		s.open(c, "div", "fb-placeholder", "", s.rule(c, nil))
 		writeAttr(b, "data-fb-type", c.Type)
 		b.WriteByte('>')
@@ -234,6 +259,10 @@ func (s *state) open(c *core.Component, tag, fixedClass, classSuffix string, cls
 	b.WriteString(tag)
 	if a, ok := c.Props["anchor"].(string); ok {
 		writeAnchor(b, a)
+	}
+	if s.pendingIf != "" {
+		writeAttr(b, "data-fb-if", s.pendingIf)
+		s.pendingIf = ""
 	}
 	if fixedClass != "" || cls != 0 {
 		b.WriteString(` class="`)
@@ -434,12 +463,25 @@ func (s *state) button(c *core.Component) {
 	b := &s.body
 	variant := classToken(propString(c.Props, "variant"), "default")
 	size := classToken(propString(c.Props, "size"), "md")
-	label := propString(c.Props, "label")
+	label := s.text(c.Props, "label")
 	if label == "" {
-		label = propString(c.Props, "text")
+		label = s.text(c.Props, "text")
 	}
-	href, newTab := openPageTarget(c.Props["actionBindings"])
+	acts := s.actionsOf(c.Props["actionBindings"])
+	href, newTab := "", false
+	if len(acts) > 0 {
+		switch a := acts[0]; a.Type {
+		case "openPage":
+			href, newTab = a.URL, a.NewTab
+		case "scrollToSection":
+			href = "#" + a.Target
+		}
+		if len(acts) == 1 && href != "" {
+			acts = nil // a plain link does it, with or without the runtime
+		}
+	}
 	cls := s.rule(c, nil)
+	s.fixed |= fixedButton
 
 	tag := "button"
 	if href != "" {
@@ -464,30 +506,73 @@ func (s *state) button(c *core.Component) {
 	} else {
 		b.WriteString(` type="button"`)
 	}
+	s.writeActions(b, acts)
 	b.WriteByte('>')
 	escape(b, label)
 	closeTag(b, tag)
 }
 
-// openPageTarget finds an openPage action binding with a safe page URL.
-func openPageTarget(bindings any) (href string, newTab bool) {
-	list, _ := bindings.([]any)
-	for _, item := range list {
-		m, _ := item.(map[string]any)
-		if m == nil || m["actionType"] != "openPage" {
-			continue
+// visible decides a component's visibilityCondition. Conditions on
+// server-known scopes are decided here; conditions on browser-only scopes
+// (local., session.) are left to the runtime through data-fb-if.
+func (s *state) visible(c *core.Component) bool {
+	var cond string
+	if json.Unmarshal(c.VisibilityCondition, &cond) != nil {
+		var obj struct {
+			Condition  string `json:"condition"`
+			Expression string `json:"expression"`
 		}
-		cfg, _ := m["config"].(map[string]any)
-		raw := propString(cfg, "pageUrl")
-		if raw == "" {
-			raw = propString(m, "pageUrl")
+		if json.Unmarshal(c.VisibilityCondition, &obj) != nil {
+			return true
 		}
-		if u, ok := safeHref(raw); ok {
-			nt, _ := cfg["openInNewTab"].(bool)
-			return u, nt
+		cond = obj.Condition
+		if cond == "" {
+			cond = obj.Expression
 		}
 	}
-	return "", false
+	cond = strings.TrimSpace(cond)
+	if cond == "" {
+		return true
+	}
+	var d Deps
+	d.scanCode(cond)
+	if d.Client {
+		s.deps.Client = true
+		s.runtime = true
+		s.fixed |= fixedClientIf
+		s.pendingIf = cond
+		return true
+	}
+	return s.liquidCondition(cond)
+}
+
+// textSizes maps the builder's size tokens to font sizes.
+var textSizes = map[string]string{
+	"xs": "0.75rem", "sm": "0.875rem", "base": "1rem", "md": "1rem", "lg": "1.125rem", "xl": "1.25rem",
+	"2xl": "1.5rem", "3xl": "1.875rem", "4xl": "2.25rem", "5xl": "3rem", "6xl": "3.75rem",
+}
+
+// typography turns the align, color and size props of text components into
+// declarations; style values written after them win.
+func typography(s *state, props map[string]any) func(*bytes.Buffer) {
+	_, a := props["align"]
+	_, c := props["color"]
+	_, z := props["size"]
+	if !a && !c && !z {
+		return nil
+	}
+	return func(d *bytes.Buffer) {
+		switch v := propString(props, "align"); v {
+		case "left", "center", "right", "justify":
+			d.WriteString("text-align:" + v + ";")
+		}
+		if v, ok := props["color"].(string); ok {
+			s.writeDecl(d, "color", v)
+		}
+		if v, ok := textSizes[propString(props, "size")]; ok {
+			d.WriteString("font-size:" + v + ";")
+		}
+	}
 }
 
 // rule writes the generated CSS of a component: extra declarations from
@@ -501,7 +586,7 @@ func (s *state) rule(c *core.Component, extra func(*bytes.Buffer)) int {
 		return 0
 	}
 	n := s.classes + 1
-	wrote := false
+	wrote, media := false, false
 
 	mark := s.openRule(&s.css, n)
 	if extra != nil {
@@ -510,7 +595,8 @@ func (s *state) rule(c *core.Component, extra func(*bytes.Buffer)) int {
 	if st != nil {
 		s.writeValues(&s.css, st.Values)
 	}
-	wrote = s.closeRule(&s.css, mark) || wrote
+	baseWrote := s.closeRule(&s.css, mark)
+	wrote = baseWrote
 
 	var over map[string]map[string]any
 	if st != nil {
@@ -534,10 +620,25 @@ func (s *state) rule(c *core.Component, extra func(*bytes.Buffer)) int {
 		if vp.hide {
 			vp.buf.WriteString(hideRule)
 		}
-		wrote = s.closeRule(vp.buf, mark) || wrote
+		if s.closeRule(vp.buf, mark) {
+			wrote, media = true, true
+		}
 	}
 	if !wrote {
 		return 0
+	}
+	// Components styled alike (cards of a grid, say) share one class when
+	// they have no media rules: the block holds each declaration set once.
+	if baseWrote && !media {
+		decls := s.css.Bytes()[mark.body-1:]
+		if prev, ok := s.sameRule[string(decls)]; ok {
+			s.css.Truncate(mark.start)
+			return prev
+		}
+		if s.sameRule == nil {
+			s.sameRule = map[string]int{}
+		}
+		s.sameRule[string(decls)] = n
 	}
 	s.classes = n
 	return n

@@ -282,18 +282,54 @@ const (
 	fixedFlex
 	fixedGrid
 	fixedImagePlaceholder
+	fixedBoxes
+	fixedIcon
+	fixedAvatar
+	fixedNav
+	fixedEmbed
+	fixedButton
+	fixedForm
+	fixedTooltip
+	fixedSections
+	fixedTabs
+	fixedAccordion
+	fixedModal
+	fixedDropdown
+	fixedData
+	fixedClientIf
+	fixedPlaceholder
+	fixedToast
 )
 
 var fixedRules = []struct {
 	bit  int
 	rule string
 }{
-	{fixedRow, ".fb-row{display:flex;flex-direction:row}"},
+	{fixedRow, ".fb-row{display:flex;flex-direction:row}@media (max-width:640px){.fb-row{flex-direction:column}}"},
 	{fixedColumn, ".fb-column{display:flex;flex-direction:column}"},
 	{fixedStack, ".fb-stack{display:flex;flex-direction:column}"},
 	{fixedFlex, ".fb-flex{display:flex}"},
 	{fixedGrid, ".fb-grid{display:grid}"},
 	{fixedImagePlaceholder, ".fb-image-placeholder{background-color:#e5e7eb;min-height:4rem}"},
+	// Component looks use :where() (no specificity), so that a page's
+	// cssBundle and its generated classes always win over them.
+	{fixedBoxes, ":where(.fb-paper,.fb-card){background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.1);padding:1rem}:where(.fb-panel){border:1px solid #e2e8f0;border-radius:.5rem;padding:1rem}:where(.fb-group){display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}"},
+	{fixedIcon, ":where(.fb-icon){display:inline-block;width:1em;height:1em;border-radius:50%;background:currentColor;opacity:.6;vertical-align:middle}"},
+	{fixedAvatar, ":where(.fb-avatar){display:inline-flex;align-items:center;justify-content:center;width:2.5rem;height:2.5rem;border-radius:50%;background:#e2e8f0;object-fit:cover;font-weight:600}"},
+	{fixedNav, ":where(.fb-navbar nav){display:flex;align-items:center;gap:1.5rem;padding:1rem 1.5rem;flex-wrap:wrap}:where(.fb-nav-links){display:flex;gap:1rem;list-style:none;margin:0;padding:0;flex-wrap:wrap}:where(.fb-logo){font-weight:700;text-decoration:none;color:inherit}:where(.fb-logo-img){height:2rem;width:auto}"},
+	{fixedEmbed, ":where(.fb-embed){display:block;width:100%;min-height:320px;border:0}"},
+	{fixedButton, ":where(.fb-button){display:inline-flex;align-items:center;justify-content:center;gap:.5rem;border-radius:.375rem;padding:.5rem 1rem;font:inherit;font-weight:500;border:1px solid transparent;background:#0f172a;color:#fff;text-decoration:none;cursor:pointer}:where(.fb-button-outline,.fb-button-ghost){background:transparent;color:inherit;border-color:#cbd5e1}:where(.fb-button-secondary){background:#f1f5f9;color:#0f172a}:where(.fb-button-lg){padding:.75rem 2rem}:where(.fb-button-sm){padding:.25rem .75rem}:where(.fb-button[aria-pressed=true]){background:#e2e8f0}:where(.fb-busy){opacity:.7;pointer-events:none}:where(.fb-busy)::after{content:\"\";width:1em;height:1em;border:2px solid currentColor;border-right-color:transparent;border-radius:50%;animation:fb-spin .8s linear infinite}@keyframes fb-spin{to{transform:rotate(360deg)}}"},
+	{fixedForm, ":where(.fb-form){display:flex;flex-direction:column;gap:1rem;max-width:40rem}:where(.fb-field){display:flex;flex-direction:column;gap:.25rem}:where(.fb-field input,.fb-field textarea,.fb-field select){font:inherit;padding:.5rem;border:1px solid #cbd5e1;border-radius:.375rem}:where(.fb-check){display:flex;align-items:center;gap:.5rem}:where(.fb-radio){border:0;padding:0}"},
+	{fixedTooltip, ":where(.fb-tooltip){position:relative}:where(.fb-tooltip [role=tooltip]){display:none;position:absolute;bottom:100%;left:0;background:#0f172a;color:#fff;padding:.25rem .5rem;border-radius:.25rem;white-space:nowrap;font-size:.875rem}:where(.fb-tooltip:hover,.fb-tooltip:focus-within) [role=tooltip]{display:block}"},
+	{fixedSections, ":where(.fb-hero,.fb-features,.fb-pricing,.fb-cta,.fb-faq,.fb-logo-cloud){padding:4rem 1.5rem;text-align:center}:where(.fb-actions){display:flex;gap:1rem;justify-content:center;flex-wrap:wrap}:where(.fb-feature-grid,.fb-plans){display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1.5rem;list-style:none;padding:0;text-align:left}:where(.fb-plan-highlighted){outline:2px solid #4f46e5}:where(.fb-logo-cloud ul){display:flex;flex-wrap:wrap;gap:2rem;justify-content:center;list-style:none;padding:0}:where(.fb-footer){padding:2rem 1.5rem;text-align:center}:where(.fb-footer-links){display:flex;gap:1rem;justify-content:center;list-style:none;padding:0}:where(.fb-muted){color:#64748b}"},
+	{fixedTabs, ":where(.fb-tabs [role=tablist]){display:flex;gap:.25rem;border-bottom:1px solid #e2e8f0}:where(.fb-tabs [role=tab]){font:inherit;background:none;border:0;border-bottom:2px solid transparent;padding:.5rem 1rem;cursor:pointer}:where(.fb-tabs [role=tab][aria-selected=true]){border-bottom-color:currentColor;font-weight:600}:where(.fb-tabs [role=tabpanel]){padding:1rem 0}"},
+	{fixedAccordion, ":where(.fb-accordion details){border-bottom:1px solid #e2e8f0;padding:.75rem 0;text-align:left}:where(.fb-accordion summary){cursor:pointer;font-weight:500}"},
+	{fixedModal, ":where(.fb-modal){border:0;border-radius:.5rem;padding:1.5rem;max-width:32rem;width:90vw}:where(.fb-modal)::backdrop{background:rgba(0,0,0,.5)}:where(.fb-modal-close){float:right}:where(.fb-modal-close button){background:none;border:0;font-size:1.5rem;cursor:pointer}"},
+	{fixedDropdown, ":where(.fb-dropdown){position:relative;display:inline-block}:where(.fb-dropdown summary){cursor:pointer}:where(.fb-dropdown ul){position:absolute;z-index:10;margin:0;padding:.25rem;list-style:none;background:#fff;border:1px solid #e2e8f0;border-radius:.375rem;min-width:10rem}:where(.fb-dropdown a){display:block;padding:.25rem .5rem}"},
+	{fixedData, ":where(.fb-data){border:1px dashed #cbd5e1;border-radius:.5rem;padding:1rem;min-height:6rem}"},
+	{fixedClientIf, "[data-fb-if]:not([data-fb-show]){display:none!important}"},
+	{fixedPlaceholder, ":where(.fb-placeholder){border:1px dashed #cbd5e1;min-height:2rem}"},
+	{fixedToast, ":where(.fb-toasts){position:fixed;bottom:1rem;right:1rem;display:flex;flex-direction:column;gap:.5rem;z-index:50}:where(.fb-toast){background:#0f172a;color:#fff;padding:.75rem 1rem;border-radius:.375rem;box-shadow:0 4px 12px rgba(0,0,0,.2)}"},
 }
 
 const (

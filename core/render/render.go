@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/render/runtime"
 )
 
 // maxDepth is how many levels of the component tree are rendered; deeper
@@ -50,6 +51,14 @@ type Input struct {
 	Settings *core.Settings // may be nil
 	Path     string         // canonical request path, "/" for the homepage
 	BaseURL  string         // "https://host" without trailing slash, may be empty
+	Request  *Request       // the request scopes of Liquid; nil: none (url, cookies, visitor empty)
+	Preview  bool           // a preview render: never indexed
+}
+
+// Result is a rendered page and what its bytes depend on.
+type Result struct {
+	HTML []byte
+	Deps Deps
 }
 
 // ErrNoPage is returned when Input.Page is nil.
@@ -57,11 +66,18 @@ var ErrNoPage = errors.New("render: no page")
 
 // Render returns the HTML document of in.Page.
 func (r *Renderer) Render(in Input) ([]byte, error) {
+	res, err := r.RenderPage(in)
+	return res.HTML, err
+}
+
+// RenderPage renders in.Page and reports what the output depends on.
+func (r *Renderer) RenderPage(in Input) (Result, error) {
 	if in.Page == nil {
-		return nil, ErrNoPage
+		return Result{}, ErrNoPage
 	}
 	s := statePool.Get().(*state)
 	s.r = r
+	s.in = &in
 	defer s.release()
 
 	for i := range in.Page.LayoutData.Content {
@@ -73,11 +89,22 @@ func (r *Renderer) Render(in Input) ([]byte, error) {
 	r.writeHead(s, in)
 	out.WriteString(`<body><div class="fb-page fb-root">`)
 	out.Write(s.body.Bytes())
-	out.WriteString("</div></body></html>")
+	out.WriteString("</div>")
+	if s.toast {
+		out.WriteString(`<div class="fb-toasts" role="status" aria-live="polite"></div>`)
+	}
+	out.WriteString("</body></html>")
 
 	html := make([]byte, out.Len())
 	copy(html, out.Bytes())
-	return html, nil
+	return Result{HTML: html, Deps: s.deps}, nil
+}
+
+func (r *Renderer) log() *slog.Logger {
+	if r.logger == nil {
+		return slog.Default()
+	}
+	return r.logger
 }
 
 func (r *Renderer) writeHead(s *state, in Input) {
@@ -91,21 +118,23 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		siteName = strings.TrimSpace(in.Settings.SiteName)
 	}
 
-	title, fromSEO := strings.TrimSpace(seo.Title), true
+	title, fromSEO := strings.TrimSpace(s.liquidText(seo.Title)), true
 	if title == "" {
 		fromSEO = false
-		title = strings.TrimSpace(p.Title)
+		title = strings.TrimSpace(s.liquidText(p.Title))
 		if title == "" {
 			title = strings.TrimSpace(p.Name)
 		}
 	}
-	desc := strings.TrimSpace(seo.Description)
+	desc := strings.TrimSpace(s.liquidText(seo.Description))
 	if desc == "" {
-		desc = strings.TrimSpace(p.Description)
+		desc = strings.TrimSpace(s.liquidText(p.Description))
 	}
 
 	out := &s.out
-	out.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+	out.WriteString(`<!doctype html><html lang="`)
+	out.WriteString(language(in.Settings))
+	out.WriteString(`"><head><meta charset="utf-8">` +
 		`<meta name="viewport" content="width=device-width,initial-scale=1"><title>`)
 	escape(out, title)
 	if !fromSEO && siteName != "" && siteName != title {
@@ -140,7 +169,7 @@ func (r *Renderer) writeHead(s *state, in Input) {
 			out.WriteString(`">`)
 		}
 	}
-	if !p.Public() {
+	if !p.Public() || in.Preview {
 		out.WriteString(`<meta name="robots" content="noindex">`)
 	}
 
@@ -164,7 +193,13 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		escape(out, desc)
 		out.WriteString(`">`)
 	}
-	if img, ok := safeHTTP(seo.OGImage); ok {
+	if siteName != "" {
+		out.WriteString(`<meta property="og:site_name" content="`)
+		escape(out, siteName)
+		out.WriteString(`">`)
+	}
+	img, hasImg := safeHTTP(seo.OGImage)
+	if hasImg {
 		out.WriteString(`<meta property="og:image" content="`)
 		escape(out, img)
 		out.WriteString(`">`)
@@ -176,6 +211,23 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		escape(out, canonical)
 		out.WriteString(`">`)
 	}
+	if hasImg {
+		out.WriteString(`<meta name="twitter:card" content="summary_large_image"><meta name="twitter:image" content="`)
+		escape(out, img)
+		out.WriteString(`">`)
+	} else {
+		out.WriteString(`<meta name="twitter:card" content="summary">`)
+	}
+	if title != "" {
+		out.WriteString(`<meta name="twitter:title" content="`)
+		escape(out, title)
+		out.WriteString(`">`)
+	}
+	if desc != "" {
+		out.WriteString(`<meta name="twitter:description" content="`)
+		escape(out, desc)
+		out.WriteString(`">`)
+	}
 	if in.Settings != nil {
 		if icon, ok := safeSrc(in.Settings.FaviconURL); ok {
 			out.WriteString(`<link rel="icon" href="`)
@@ -185,9 +237,18 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	}
 
 	if p.CSSBundle != "" {
-		out.WriteString("<style>")
-		writeInertCSS(out, p.CSSBundle)
-		out.WriteString("</style>")
+		if href := BundleURL(p); href != "" {
+			out.WriteString(`<link rel="stylesheet" href="`)
+			escape(out, href)
+			out.WriteString(`">`)
+		} else {
+			out.WriteString("<style>")
+			writeInertCSS(out, p.CSSBundle)
+			out.WriteString("</style>")
+		}
+	}
+	if s.toast {
+		s.fixed |= fixedToast
 	}
 	if s.fixed != 0 || s.css.Len() > 0 || s.mobile.Len() > 0 || s.tablet.Len() > 0 || s.desktop.Len() > 0 {
 		out.WriteString("<style>")
@@ -201,6 +262,13 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		writeMedia(out, mediaTablet, &s.tablet)
 		writeMedia(out, mediaDesktop, &s.desktop)
 		out.WriteString("</style>")
+	}
+	if s.fixed&fixedClientIf != 0 {
+		// Without the runtime, client-decided elements show.
+		out.WriteString(`<noscript><style>[data-fb-if]:not([data-fb-show]){display:revert!important}</style></noscript>`)
+	}
+	if s.runtime {
+		out.WriteString(`<script src="` + runtime.JS.Path + `" defer></script>`)
 	}
 	out.WriteString("</head>")
 }

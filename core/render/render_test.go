@@ -113,7 +113,7 @@ func TestComponents(t *testing.T) {
 		{"heading bad level", `[{"id":"h","type":"Heading","props":{"text":"Hi","level":"big"}}]`,
 			[]string{`<h2 data-fb-id="h">Hi</h2>`}, nil},
 		{"text", `[{"id":"t","type":"Text","props":{"text":"Hello {{ page.title }}"}}]`,
-			[]string{`<p data-fb-id="t">Hello {{ page.title }}</p>`}, nil},
+			[]string{`<p data-fb-id="t">Hello T</p>`}, nil},
 		{"paragraph", `[{"id":"p","type":"Paragraph","props":{"text":"Para"}}]`,
 			[]string{`<p data-fb-id="p">Para</p>`}, nil},
 		{"number text", `[{"id":"p","type":"Text","props":{"text":42}}]`,
@@ -203,6 +203,8 @@ func TestStyles(t *testing.T) {
 			[]string{`@media (max-width:640px){.fb-c1{color:red;display:none!important}}`}, nil},
 		{"classes in document order, one media block", `[{"type":"Box","stylesData":{"values":{"color":"red"},"viewportOverrides":{"mobile":{"color":"blue"}}}},{"type":"Box"},{"type":"Box","stylesData":{"values":{"color":"green"},"viewportOverrides":{"mobile":{"color":"navy"}}}}]`,
 			[]string{`.fb-c1{color:red}.fb-c2{color:green}@media (max-width:640px){.fb-c1{color:blue}.fb-c2{color:navy}}`}, []string{"fb-c3"}},
+		{"components styled alike share a class", `[{"type":"Box","stylesData":{"values":{"color":"red"}}},{"type":"Box","stylesData":{"values":{"color":"red"}}},{"type":"Box","stylesData":{"values":{"color":"red"},"viewportOverrides":{"mobile":{"color":"blue"}}}},{"type":"Box","stylesData":{"values":{"color":"green"}}}]`,
+			[]string{`.fb-c1{color:red}.fb-c2{color:red}.fb-c3{color:green}@media (max-width:640px){.fb-c2{color:blue}}`}, []string{"fb-c4"}},
 		{"unknown property dropped", `[{"type":"Box","stylesData":{"values":{"behavior":"url(x.htc)","MozBinding":"url(x)","color":"red"}}}]`,
 			[]string{`.fb-c1{color:red}`}, []string{"behavior", "binding"}},
 		{"all dropped means no rule", `[{"type":"Box","stylesData":{"values":{"behavior":"x","color":{"nested":1}}}}]`,
@@ -243,7 +245,8 @@ func TestStyledElementGetsItsClass(t *testing.T) {
 	checkContains(t, out, []string{
 		`<div class="fb-row fb-c1" data-fb-id="a">`,
 		`class="fb-button fb-button-default fb-button-md fb-c2"`,
-		`.fb-row{display:flex;flex-direction:row}.fb-c1{gap:8px}.fb-c2{color:red}`,
+		`.fb-row{display:flex;flex-direction:row}`,
+		`.fb-c1{gap:8px}.fb-c2{color:red}`,
 	}, nil)
 }
 
@@ -292,7 +295,7 @@ func TestHead(t *testing.T) {
 			[]string{`<meta name="robots" content="noindex">`}, nil},
 		{"css bundle in its own style element",
 			core.Page{Title: "T", CSSBundle: ".a{color:red}"}, nil, "/", "",
-			[]string{`<meta property="og:title" content="T"><style>.a{color:red}</style>`}, nil},
+			[]string{`<meta name="twitter:title" content="T"><style>.a{color:red}</style>`}, nil},
 		{"escaped head text",
 			core.Page{Title: `A & "B"`, Description: "<d>"}, &core.Settings{SiteName: "S&S"}, "/", "",
 			[]string{`<title>A &amp; &#34;B&#34; | S&amp;S</title>`, `content="&lt;d&gt;"`}, nil},
@@ -470,7 +473,9 @@ func TestFixturePages(t *testing.T) {
 			out := render(t, r, Input{Page: &p, Settings: settings, Path: "/" + p.Slug, BaseURL: "https://acme.test"})
 			headings := headingTexts(p.LayoutData.Content, nil)
 			total += len(headings)
+			liquid := strings.NewReplacer("{{ page.title }}", p.Title)
 			for _, h := range headings {
+				h = liquid.Replace(h)
 				if !strings.Contains(out, ">"+html.EscapeString(h)+"</h") {
 					t.Errorf("heading %q missing", h)
 				}
@@ -478,8 +483,14 @@ func TestFixturePages(t *testing.T) {
 			if strings.Count(out, "<style") != strings.Count(out, "</style>") {
 				t.Error("unbalanced style elements")
 			}
-			if strings.Contains(strings.ToLower(out), "<script") {
+			if foreignScript(out) {
 				t.Error("script in output")
+			}
+			if strings.Contains(out, "fb-placeholder") {
+				t.Error("a fixture component rendered as a placeholder")
+			}
+			if strings.Contains(out, "{{") || strings.Contains(out, "{%") {
+				t.Error("Liquid left unrendered")
 			}
 		})
 	}
@@ -502,4 +513,14 @@ func BenchmarkRenderLanding(b *testing.B) {
 		n = len(out)
 	}
 	b.SetBytes(int64(n))
+}
+
+func TestSharedClassOnElements(t *testing.T) {
+	r, _ := quietRenderer()
+	out := render(t, r, Input{Page: pageOf(t,
+		`[{"id":"a","type":"Box","stylesData":{"values":{"color":"red"}}},{"id":"b","type":"Box","stylesData":{"values":{"color":"red"}}},{"id":"c","type":"Box","stylesData":{"values":{"color":"red"},"visibility":{}},"visibility":{"mobile":false}}]`)})
+	checkContains(t, body(out), []string{
+		`<div class="fb-c1" data-fb-id="a">`, `<div class="fb-c1" data-fb-id="b">`, `<div class="fb-c2" data-fb-id="c">`,
+	}, nil)
+	checkContains(t, generatedCSS(out), []string{`.fb-c1{color:red}.fb-c2{color:red}@media (max-width:640px){.fb-c2{display:none!important}}`}, nil)
 }
