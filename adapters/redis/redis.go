@@ -27,6 +27,17 @@ const (
 	ioTimeout   = 300 * time.Millisecond
 )
 
+func init() {
+	// go-redis prints pool dial failures with the standard logger, unstructured
+	// and once per attempt; the engine's circuit breaker already reports an
+	// unreachable cache once, in the structured log.
+	goredis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 // Open parses a redis:// or rediss:// URL. No connection is made until
 // the first command, so a cold start does no network I/O.
 func Open(rawURL string) (*Cache, error) {

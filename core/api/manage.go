@@ -33,6 +33,7 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success": true, "slug": res.Slug, "version": res.Version, "generation": res.Generation,
 		"previewUrl": res.PreviewURL, "message": msg, "unchanged": res.Unchanged,
+		"liveEverywhereBy": res.LiveEverywhereBy,
 	})
 }
 
@@ -104,12 +105,13 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 		body["version"] = h.opts.Version
 		body["uptimeSeconds"] = int64(time.Since(h.started).Seconds())
 		body["l1"] = h.site.CacheStats()
-		if gen, err := h.site.Generation(r.Context()); err != nil {
-			body["status"] = "degraded"
-			body["store"] = core.ErrorMessage(err)
-		} else {
-			body["store"] = "ok"
+		store, sharedCache, gen := h.site.Dependencies(r.Context())
+		body["store"], body["cache"] = store, sharedCache
+		if store.Status == "ok" {
 			body["generation"] = gen
+		}
+		if store.Status != "ok" || sharedCache.Status == "down" {
+			body["status"] = "degraded"
 		}
 	}
 	writeJSON(w, http.StatusOK, body)

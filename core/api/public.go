@@ -14,7 +14,9 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	resp, tier, err := h.site.Serve(r.Context(), baseURL(r), r.URL.Path)
+	// The request rides along for pages whose Liquid reads url, cookies or
+	// visitor (core/site/request.go); it is only parsed when one does.
+	resp, tier, err := h.site.Serve(site.WithHTTPRequest(r.Context(), r), baseURL(r), r.URL.Path)
 	info(r).tier = tier
 	if err != nil {
 		logger(r).ErrorContext(r.Context(), "page unavailable in every tier", "err", err)
@@ -39,17 +41,23 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(resp.Status)
 		return
 	}
+	writeBody(w, r, resp)
+}
+
+// writeBody answers with a finished response, precompressed when the
+// client accepts gzip, or 304 when the client's validator matches. Both
+// encodings carry the same content, so either validator matches.
+func writeBody(w http.ResponseWriter, r *http.Request, resp *site.Response) {
+	hdr := w.Header()
 	hdr["Content-Type"] = resp.Headers.ContentType
 	hdr["X-Content-Type-Options"] = nosniff
 	hdr["Vary"] = varyEncoding
 	body, etag, length := resp.Body, resp.Headers.ETag, resp.Headers.ContentLength
-	useGzip := resp.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
-	if useGzip {
+	if resp.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body, etag, length = resp.Gzip, resp.Headers.GzipETag, resp.Headers.GzipLength
 		hdr["Content-Encoding"] = gzipEncoding
 	}
 	hdr["Etag"] = etag
-	// Both encodings carry the same content, so either validator matches.
 	if inm := r.Header.Get("If-None-Match"); inm != "" && resp.Status == http.StatusOK &&
 		(etagMatches(inm, resp.ETag) || etagMatches(inm, resp.GzipETag)) {
 		hdr.Del("Content-Type")
@@ -68,9 +76,13 @@ var (
 	nosniff      = []string{"nosniff"}
 	varyEncoding = []string{"Accept-Encoding"}
 	gzipEncoding = []string{"gzip"}
-	tierHeader   = map[cache.Tier][]string{
-		cache.TierL1Hit: {string(cache.TierL1Hit)}, cache.TierL1Stale: {string(cache.TierL1Stale)}, cache.TierMiss: {string(cache.TierMiss)},
-	}
+	tierHeader   = func() map[cache.Tier][]string {
+		m := map[cache.Tier][]string{}
+		for _, t := range cache.Tiers {
+			m[t] = []string{string(t)}
+		}
+		return m
+	}()
 )
 
 // acceptsGzip reads Accept-Encoding, honouring an explicit q=0.

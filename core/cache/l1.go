@@ -17,7 +17,13 @@ const (
 	TierL1Hit   Tier = "l1-hit"   // fresh in memory
 	TierL1Stale Tier = "l1-stale" // in memory past its freshness; one refresh runs
 	TierMiss    Tier = "miss"     // loaded from the tiers below
+	TierL2Hit   Tier = "l2-hit"   // the shared cache had this generation's copy
+	TierL3      Tier = "l3"       // rendered from the state store
+	TierStale   Tier = "stale"    // the state store is unreachable: the last good copy
 )
+
+// Tiers lists every tier, for callers that precompute per-tier values.
+var Tiers = []Tier{TierL1Hit, TierL1Stale, TierMiss, TierL2Hit, TierL3, TierStale}
 
 // Sized values report their weight in bytes so the cache can be bounded in
 // memory rather than in entries: pages vary from a few KiB to megabytes.
@@ -36,8 +42,12 @@ type L1[V Sized] struct {
 	ttl   time.Duration
 }
 
-// NewL1 makes a cache holding at most maxBytes of values.
+// NewL1 makes a cache holding at most maxBytes of values. Zero turns the
+// cache off: every Get loads (for measuring the tiers below, or debugging).
 func NewL1[V Sized](maxBytes int64, ttl time.Duration) *L1[V] {
+	if maxBytes == 0 {
+		return &L1[V]{ttl: ttl}
+	}
 	// Keys carry the publish generation, so entries of an old generation are
 	// never read again; expire idle ones instead of waiting for eviction.
 	idle := max(10*ttl, 10*time.Minute)
@@ -57,6 +67,10 @@ func NewL1[V Sized](maxBytes int64, ttl time.Duration) *L1[V] {
 // errors are returned and nothing is cached; to cache a negative answer
 // (a 404), return it as a value.
 func (l *L1[V]) Get(ctx context.Context, key string, load func(context.Context) (V, error)) (V, Tier, error) {
+	if l.cache == nil {
+		v, err := load(ctx)
+		return v, TierMiss, err
+	}
 	if e, ok := l.cache.GetEntry(key); ok {
 		if time.Now().Before(e.RefreshableAt()) {
 			return e.Value, TierL1Hit, nil
@@ -74,7 +88,11 @@ func loader[V any](load func(context.Context) (V, error)) otter.Loader[string, V
 }
 
 // InvalidateAll drops every entry: used when this process publishes.
-func (l *L1[V]) InvalidateAll() { l.cache.InvalidateAll() }
+func (l *L1[V]) InvalidateAll() {
+	if l.cache != nil {
+		l.cache.InvalidateAll()
+	}
+}
 
 // Stats is a snapshot for the health endpoint.
 type Stats struct {
@@ -87,6 +105,9 @@ type Stats struct {
 }
 
 func (l *L1[V]) Stats() Stats {
+	if l.cache == nil {
+		return Stats{TTLSecond: int64(l.ttl / time.Second)}
+	}
 	s := l.cache.Stats()
 	return Stats{
 		Entries:   l.cache.EstimatedSize(),

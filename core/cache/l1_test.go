@@ -149,3 +149,21 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestL1OffLoadsEveryTime(t *testing.T) {
+	l := NewL1[blob](0, time.Minute)
+	var loads atomic.Int32
+	for range 3 {
+		v, tier, err := l.Get(context.Background(), "k", func(context.Context) (blob, error) { loads.Add(1); return "v", nil })
+		if v != "v" || tier != TierMiss || err != nil {
+			t.Fatalf("got %q %s %v", v, tier, err)
+		}
+	}
+	if loads.Load() != 3 {
+		t.Errorf("loads = %d, want 3 with the cache off", loads.Load())
+	}
+	l.InvalidateAll()
+	if s := l.Stats(); s.Entries != 0 {
+		t.Errorf("stats = %+v", s)
+	}
+}

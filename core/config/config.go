@@ -15,6 +15,10 @@ import (
 type Config struct {
 	Env          string // "local" (SQLite file) or "cloud" (Turso over HTTP)
 	LocalDBPath  string
+	StateDBURL   string // cloud: libsql://, https:// or http://
+	StateDBToken string
+	RedisURL     string // optional L2: redis://, rediss:// or https:// (Upstash REST)
+	RedisToken   string // Upstash REST token
 	SystemKey    string // empty: management routes are closed
 	BindAddr     string // the standalone server's listen host
 	Port         int
@@ -51,19 +55,51 @@ func Load(getenv func(string) string) (*Config, error) {
 		Tenant:       r.str("FRONTBASE_TENANT", "_default"),
 		MaxBodyBytes: r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
-		L1MaxBytes:   r.bytes("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
+		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
+		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
+		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
+		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),
+		RedisToken:   r.alias("FRONTBASE_REDIS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"),
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
 	if c.Env == "cloud" {
-		return nil, fmt.Errorf("FRONTBASE_ENV: cloud mode (Turso + Redis) is not in this build yet; expected local")
+		switch scheme(c.StateDBURL) {
+		case "":
+			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: required when FRONTBASE_ENV=cloud (or TURSO_DATABASE_URL): libsql://NAME.turso.io")
+		case "libsql", "https", "http":
+		default:
+			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: expected a libsql://, https:// or http:// URL")
+		}
+	}
+	switch scheme(c.RedisURL) {
+	case "", "redis", "rediss":
+	case "https", "http":
+		if c.RedisToken == "" {
+			return nil, fmt.Errorf("FRONTBASE_REDIS_TOKEN: required with an Upstash REST URL (or UPSTASH_REDIS_REST_TOKEN)")
+		}
+	default:
+		// The URL may hold a password: name the variable, never echo it.
+		return nil, fmt.Errorf("FRONTBASE_REDIS_URL: expected redis://, rediss:// or an Upstash https:// REST URL")
 	}
 	if c.SystemKey != "" && len(c.SystemKey) < 16 {
 		return nil, fmt.Errorf("FRONTBASE_SYSTEM_KEY: expected at least 16 characters (try: openssl rand -hex 32)")
 	}
 	return c, nil
+}
+
+// scheme is the lower-case scheme of a URL-ish setting, "" when unset.
+func scheme(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	s, _, ok := strings.Cut(raw, "://")
+	if !ok {
+		return "none"
+	}
+	return strings.ToLower(s)
 }
 
 // reader keeps the first error so Load reads like a list of settings.
@@ -83,6 +119,14 @@ func (r *reader) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// alias reads name, or else the platform's usual name for the same thing.
+func (r *reader) alias(name, alias string) string {
+	if v := r.str(name, ""); v != "" {
+		return v
+	}
+	return r.str(alias, "")
 }
 
 func (r *reader) oneOf(name, def string, allowed ...string) string {
@@ -144,6 +188,14 @@ func (r *reader) bytes(name string, def int64) int64 {
 		return def
 	}
 	return n * mult
+}
+
+// bytesOrOff is bytes where "0" turns the thing off.
+func (r *reader) bytesOrOff(name string, def int64) int64 {
+	if r.str(name, "") == "0" {
+		return 0
+	}
+	return r.bytes(name, def)
 }
 
 func (r *reader) level(name string) slog.Level {

@@ -38,7 +38,10 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"FRONTBASE_ENV": "prod"}, "FRONTBASE_ENV: expected one of local, cloud"},
-		{map[string]string{"FRONTBASE_ENV": "cloud"}, "FRONTBASE_ENV: cloud mode"},
+		{map[string]string{"FRONTBASE_ENV": "cloud"}, "FRONTBASE_STATE_DB_URL: required"},
+		{map[string]string{"FRONTBASE_ENV": "cloud", "FRONTBASE_STATE_DB_URL": "postgres://x"}, "FRONTBASE_STATE_DB_URL: expected"},
+		{map[string]string{"FRONTBASE_REDIS_URL": "https://x.upstash.io"}, "FRONTBASE_REDIS_TOKEN: required"},
+		{map[string]string{"FRONTBASE_REDIS_URL": "memcache://:secret@x"}, "FRONTBASE_REDIS_URL: expected"},
 		{map[string]string{"PORT": "http"}, "PORT: expected an integer"},
 		{map[string]string{"PORT": "70000"}, "PORT: expected an integer"},
 		{map[string]string{"FRONTBASE_L1_TTL": "-3s"}, "FRONTBASE_L1_TTL: expected a positive duration"},
@@ -51,5 +54,32 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: got %v, want one line starting %q", tt.env, err, tt.want)
 		}
+	}
+}
+
+func TestLoadCloudSettingsAndAliases(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"FRONTBASE_ENV": "cloud", "TURSO_DATABASE_URL": "libsql://db.turso.io", "TURSO_AUTH_TOKEN": "tok",
+		"UPSTASH_REDIS_REST_URL": "https://x.upstash.io", "UPSTASH_REDIS_REST_TOKEN": "rt",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StateDBURL != "libsql://db.turso.io" || c.StateDBToken != "tok" || c.RedisURL != "https://x.upstash.io" || c.RedisToken != "rt" {
+		t.Errorf("aliases not read: %+v", c)
+	}
+	c, err = Load(env(map[string]string{
+		"FRONTBASE_ENV": "cloud", "FRONTBASE_STATE_DB_URL": "http://127.0.0.1:8080", "TURSO_DATABASE_URL": "libsql://ignored",
+		"FRONTBASE_REDIS_URL": "redis://127.0.0.1:6379",
+	}))
+	if err != nil || c.StateDBURL != "http://127.0.0.1:8080" || c.RedisURL != "redis://127.0.0.1:6379" {
+		t.Errorf("the FRONTBASE_ name must win over its alias: %+v %v", c, err)
+	}
+}
+
+func TestErrorsNeverEchoSecrets(t *testing.T) {
+	_, err := Load(env(map[string]string{"FRONTBASE_REDIS_URL": "memcache://:hunter2@x"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("got %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/frontbase/edge/core/cache"
 )
 
 // Response is a finished answer to a public request, ready to be written
@@ -18,9 +20,11 @@ type Response struct {
 	CacheControl string
 	Location     string // redirects only; the caller appends the query
 	Body         []byte
-	Gzip         []byte // the same bytes, compressed once when cached
-	ETag         string // strong validator of Body
-	GzipETag     string // strong validator of Gzip: it must differ between encodings
+	Gzip         []byte     // the same bytes, compressed once when cached
+	ETag         string     // strong validator of Body
+	GzipETag     string     // strong validator of Gzip: it must differ between encodings
+	Source       cache.Tier // the tier that produced it when it was loaded (l2-hit, l3, stale)
+	vary         *variants  // set when the output depends on the request (request.go)
 
 	// Headers holds the header values above as the slices http.Header
 	// stores, built once so that serving a cached response allocates none.
@@ -58,20 +62,25 @@ func newBodyResponse(status int, contentType, cacheControl string, body []byte) 
 		zw.Close()
 		r.Gzip = buf.Bytes()
 	}
+	r.buildHeaders()
+	return r
+}
+
+func (r *Response) buildHeaders() {
 	r.Headers = HeaderValues{
-		ContentType:   []string{contentType},
-		CacheControl:  []string{cacheControl},
+		ContentType:   []string{r.ContentType},
+		CacheControl:  []string{r.CacheControl},
 		ETag:          []string{r.ETag},
 		GzipETag:      []string{r.GzipETag},
 		ContentLength: []string{strconv.Itoa(len(r.Body))},
 		GzipLength:    []string{strconv.Itoa(len(r.Gzip))},
 	}
-	return r
 }
 
 func redirect(status int, location string, maxAge time.Duration) *Response {
-	cc := fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
-	return &Response{Status: status, Location: location, CacheControl: cc, Headers: HeaderValues{CacheControl: []string{cc}}}
+	r := &Response{Status: status, Location: location, CacheControl: fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))}
+	r.buildHeaders()
+	return r
 }
 
 // cachePolicy builds Cache-Control for what a CDN in front may keep: the

@@ -26,6 +26,8 @@ type Options struct {
 	Tenant     string        // the tenant the public routes serve
 	L1TTL      time.Duration // freshness of L1 entries and of the generation
 	L1MaxBytes int64
+	Cache      core.Cache    // the shared L2; nil for none
+	L2TTL      time.Duration // of a generation's L2 entries; default 24h
 	Logger     *slog.Logger
 }
 
@@ -34,6 +36,8 @@ type Service struct {
 	store    core.Store
 	renderer *render.Renderer
 	l1       *cache.L1[*Response]
+	l2       *l2 // nil without a shared cache
+	health   storeHealth
 	tenant   string
 	ttl      time.Duration
 	log      *slog.Logger
@@ -43,6 +47,7 @@ type Service struct {
 	// without a store read per request.
 	generation  atomic.Int64
 	checkedAt   atomic.Int64 // unix nanos of the last generation read
+	checks      atomic.Int64 // generation reads so far
 	checkingGen sync.Mutex
 }
 
@@ -58,6 +63,7 @@ func New(store core.Store, opts Options) *Service {
 		store:    store,
 		renderer: render.New(opts.Logger),
 		l1:       cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
+		l2:       newL2(opts.Cache, opts.L2TTL, opts.Logger),
 		tenant:   opts.Tenant,
 		ttl:      opts.L1TTL,
 		log:      opts.Logger,
@@ -67,20 +73,38 @@ func New(store core.Store, opts Options) *Service {
 // CacheStats reports the L1 tier for the health endpoint.
 func (s *Service) CacheStats() cache.Stats { return s.l1.Stats() }
 
-// currentGeneration returns the generation to key L1 entries with. Only
-// one request per TTL window pays for the store read; the others (and every
-// request while the store is unreachable) use the last known value.
+// currentGeneration returns the generation to key cache entries with. Only
+// one request per TTL window pays for a read; the others (and every request
+// while nothing can be read) use the last known value. The read goes to the
+// shared cache, where publishers announce generations, and to the state
+// store when the cache cannot answer, and also every few windows in case a
+// publisher died between writing the store and announcing.
 func (s *Service) currentGeneration(ctx context.Context) int64 {
 	if time.Now().UnixNano()-s.checkedAt.Load() < int64(s.ttl) || !s.checkingGen.TryLock() {
 		return s.generation.Load()
 	}
 	defer s.checkingGen.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	g, err := s.store.Generation(ctx)
-	if err != nil {
-		s.log.WarnContext(ctx, "generation check failed; serving the last known generation", "err", err)
-		return s.generation.Load()
+	n := s.checks.Add(1)
+	var g int64
+	found := false
+	if s.l2 != nil {
+		g, found = s.l2.generation(ctx)
+	}
+	if !found || n%dbCheckEveryNth == 0 {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		fromStore, err := s.store.Generation(ctx)
+		s.health.observe(err)
+		switch {
+		case err == nil:
+			g, found = max(g, fromStore), true
+			if s.l2 != nil {
+				s.l2.announce(ctx, g) // repairs a flushed or lagging key
+			}
+		case !found:
+			s.log.WarnContext(ctx, "generation check failed; serving the last known generation", "err", err)
+			return s.generation.Load()
+		}
 	}
 	s.generation.Store(g)
 	s.checkedAt.Store(time.Now().UnixNano())
@@ -88,11 +112,18 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 }
 
 // published records a write made through this instance: its own L1 must
-// change at once, not within the TTL.
-func (s *Service) published(generation int64) {
+// change at once, and every other instance learns the generation from the
+// shared cache within its TTL (or from the store, if the cache is down).
+// L2 needs no invalidation: its keys carry the generation.
+func (s *Service) published(ctx context.Context, generation int64) {
 	s.generation.Store(generation)
 	s.checkedAt.Store(time.Now().UnixNano())
 	s.l1.InvalidateAll()
+	if s.l2 != nil {
+		if err := s.l2.announce(ctx, generation); err != nil {
+			s.log.WarnContext(ctx, "could not announce the new generation in the shared cache; instances will read it from the state store", "err", err)
+		}
+	}
 }
 
 // Serve answers a public GET for path. baseURL ("https://host") is used
@@ -102,13 +133,28 @@ func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, c
 		return redirect(http.StatusPermanentRedirect, strings.TrimRight(path, "/"), 24*time.Hour), cache.TierL1Hit, nil
 	}
 	gen := s.currentGeneration(ctx)
-	key := strconv.FormatInt(gen, 10) + "|" + s.tenant + "|" + baseURL + "|" + path
-	return s.l1.Get(ctx, key, func(ctx context.Context) (*Response, error) {
-		return s.load(ctx, baseURL, path)
+	// The UTC day is in the key because pages may show system.date/year
+	// (request.go): a day's first request renders afresh.
+	key := strconv.FormatInt(gen, 10) + "|" + utcDay() + "|" + s.tenant + "|" + baseURL + "|" + path
+	resp, tier, err := s.l1.Get(ctx, key, func(ctx context.Context) (*Response, error) {
+		return s.loadThroughTiers(ctx, key, baseURL, path)
 	})
+	resp, tier, err = s.forRequest(ctx, key, resp, tier, err) // request.go
+	switch {
+	case err != nil:
+	case resp.Source == cache.TierStale:
+		tier = cache.TierStale
+	case tier == cache.TierMiss:
+		tier = resp.Source
+	case tier == cache.TierL1Stale && s.health.down.Load():
+		tier = cache.TierStale // past freshness, and the store cannot refresh it
+	}
+	return resp, tier, err
 }
 
-func (s *Service) load(ctx context.Context, baseURL, path string) (*Response, error) {
+// loadFromStore renders path from the state store (L3).
+func (s *Service) loadFromStore(ctx context.Context, baseURL, path string) (resp *Response, err error) {
+	defer func() { s.health.observe(err) }()
 	switch path {
 	case "/sitemap.xml":
 		return s.sitemap(ctx, baseURL)
@@ -133,11 +179,7 @@ func (s *Service) load(ctx context.Context, baseURL, path string) (*Response, er
 	if !q.Homepage && b.Page.Page.IsHomepage {
 		return redirect(http.StatusMovedPermanently, "/", time.Hour), nil
 	}
-	html, err := s.renderer.Render(render.Input{Page: b.Page.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)})
-	if err != nil {
-		return nil, err
-	}
-	return newBodyResponse(http.StatusOK, htmlType, cachePolicy(s.ttl), html), nil
+	return s.renderPage(ctx, render.Input{Page: b.Page.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)}, http.StatusOK, cachePolicy(s.ttl))
 }
 
 // notFound renders the tenant's published "404" page when there is a public
@@ -145,11 +187,7 @@ func (s *Service) load(ctx context.Context, baseURL, path string) (*Response, er
 func (s *Service) notFound(ctx context.Context, b *core.PageBundle, baseURL, path string) (*Response, error) {
 	policy := cachePolicy(min(s.ttl, 10*time.Second))
 	if b != nil && b.NotFound != nil && b.NotFound.Page.Public() {
-		html, err := s.renderer.Render(render.Input{Page: b.NotFound.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)})
-		if err != nil {
-			return nil, err
-		}
-		return newBodyResponse(http.StatusNotFound, htmlType, policy, html), nil
+		return s.renderPage(ctx, render.Input{Page: b.NotFound.Page, Settings: &b.Settings, Path: path, BaseURL: siteBase(&b.Settings, baseURL)}, http.StatusNotFound, policy)
 	}
 	return newBodyResponse(http.StatusNotFound, htmlType, policy, []byte(defaultNotFoundHTML)), nil
 }
@@ -176,6 +214,9 @@ type ImportResult struct {
 	Unchanged  bool
 	ReplacedID string
 	PreviewURL string
+	// LiveEverywhereBy is when every warm instance serves the change at
+	// the latest: each re-reads the generation once per L1 TTL.
+	LiveEverywhereBy time.Time
 }
 
 // Import publishes one validated page.
@@ -189,7 +230,7 @@ func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL s
 		return nil, err
 	}
 	if !res.Unchanged {
-		s.published(res.Generation)
+		s.published(ctx, res.Generation)
 	}
 	settings, err := s.store.Settings(ctx, req.Page.Tenant())
 	if err != nil {
@@ -202,6 +243,7 @@ func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL s
 	return &ImportResult{
 		Slug: req.Page.Slug, Version: res.Version, Generation: res.Generation, Unchanged: res.Unchanged,
 		ReplacedID: res.ReplacedID, PreviewURL: siteBase(settings, baseURL) + path,
+		LiveEverywhereBy: time.Now().Add(s.ttl).UTC().Truncate(time.Second),
 	}, nil
 }
 
@@ -234,7 +276,7 @@ func (s *Service) DeletePage(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	s.published(gen)
+	s.published(ctx, gen)
 	return nil
 }
 
@@ -262,9 +304,6 @@ func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) err
 	if err != nil {
 		return err
 	}
-	s.published(gen)
+	s.published(ctx, gen)
 	return nil
 }
-
-// Generation reads the store's generation directly (health checks).
-func (s *Service) Generation(ctx context.Context) (int64, error) { return s.store.Generation(ctx) }

@@ -5,12 +5,17 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 
+	"github.com/frontbase/edge/adapters/redis"
 	"github.com/frontbase/edge/adapters/sqlite"
+	"github.com/frontbase/edge/adapters/turso"
+	"github.com/frontbase/edge/adapters/upstash"
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
@@ -24,6 +29,7 @@ var Version = "dev"
 type Engine struct {
 	Handler http.Handler
 	Store   core.Store
+	Cache   core.Cache // nil without a shared cache
 }
 
 // NewLogger returns the structured JSON logger every entrypoint uses,
@@ -40,29 +46,92 @@ func NewBufferedLogger(cfg *config.Config) (*slog.Logger, *LogSink) {
 	return slog.New(urgentFlush{Handler: h, sink: sink}), sink
 }
 
-// New opens the state store the configuration names and builds the handler.
+// New opens the state store and the shared cache the configuration names
+// and builds the handler. Nothing here touches the network: remote stores
+// and caches connect on first use, so a FaaS cold start stays cheap.
 // wrapStore, when not nil, may wrap the store (tests count its reads).
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore func(core.Store) core.Store) (*Engine, error) {
-	var store core.Store
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sharedCache, err := openCache(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if wrapStore != nil {
+		store = wrapStore(store)
+	}
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
+	h := api.New(svc, api.Options{
+		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
+	})
+	return &Engine{Handler: h, Store: store, Cache: sharedCache}, nil
+}
+
+// Migrator is a store whose schema is applied by an explicit step.
+type Migrator interface {
+	Migrate(ctx context.Context) (applied []string, err error)
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (core.Store, error) {
 	switch cfg.Env {
 	case "local":
 		s, err := sqlite.Open(ctx, cfg.LocalDBPath)
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
 		}
-		store = s
+		return s, nil
+	case "cloud":
+		s, err := turso.Open(cfg.StateDBURL, cfg.StateDBToken)
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported; expected local or cloud", cfg.Env)
+}
+
+func openCache(cfg *config.Config) (core.Cache, error) {
+	switch {
+	case cfg.RedisURL == "":
+		return nil, nil
+	case strings.HasPrefix(cfg.RedisURL, "redis://"), strings.HasPrefix(cfg.RedisURL, "rediss://"):
+		c, err := redis.Open(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
+		}
+		return c, nil
 	default:
-		return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported by this build; expected local", cfg.Env)
+		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
+		}
+		return c, nil
 	}
-	if wrapStore != nil {
-		store = wrapStore(store)
+}
+
+// Migrate brings the configured state store's schema up to date. The local
+// SQLite file migrates itself when opened; Turso only here (CLI, first
+// deploy), never on a cold start.
+func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Logger: logger})
-	h := api.New(svc, api.Options{
-		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
-	})
-	return &Engine{Handler: h, Store: store}, nil
+	defer store.Close()
+	if m, ok := store.(Migrator); ok {
+		return m.Migrate(ctx)
+	}
+	return nil, nil
 }
 
 // Close releases the engine's connections.
-func (e *Engine) Close() error { return e.Store.Close() }
+func (e *Engine) Close() error {
+	err := e.Store.Close()
+	if e.Cache != nil {
+		err = errors.Join(err, e.Cache.Close())
+	}
+	return err
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/frontbase/edge/adapters/testservers"
+	"github.com/frontbase/edge/adapters/turso"
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/config"
@@ -28,6 +32,7 @@ const Key = "test-key-0123456789abcdef"
 type Engine struct {
 	URL     string
 	Handler http.Handler
+	Servers *Servers // nil in local mode
 	Key     string
 	Store   *CountingStore
 	Logs    *SyncBuffer
@@ -38,6 +43,50 @@ type Engine struct {
 type Options struct {
 	Env     map[string]string
 	LogSink io.Writer // where logs go instead of Engine.Logs (benchmarks discard them)
+	// Mode is one of Modes: local (SQLite), or cloud mode on real servers
+	// (tursodb, with Redis over TCP or the Upstash REST front as L2).
+	Mode string
+	// Servers, when set, are the cloud servers to use (two engines sharing
+	// one database and cache); otherwise a cloud Mode starts its own.
+	Servers *Servers
+}
+
+// Modes are the deployments every page test runs in.
+var Modes = []string{"local", "cloud-redis", "cloud-upstash"}
+
+// Servers are the real servers a cloud-mode engine uses.
+type Servers struct {
+	Turso   *testservers.Turso
+	Redis   *testservers.Redis
+	Upstash *testservers.Upstash // nil for cloud-redis
+}
+
+// StartServers starts tursodb (migrated) and Redis, fronted by the Upstash
+// REST shim in cloud-upstash mode.
+func StartServers(t testing.TB, mode string) *Servers {
+	t.Helper()
+	s := &Servers{Turso: testservers.StartTurso(t), Redis: testservers.StartRedis(t)}
+	if mode == "cloud-upstash" {
+		s.Upstash = testservers.StartUpstash(t, s.Redis)
+	}
+	store, err := turso.Open(s.Turso.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// env is the configuration that points an engine at these servers.
+func (s *Servers) env() map[string]string {
+	env := map[string]string{"FRONTBASE_ENV": "cloud", "FRONTBASE_STATE_DB_URL": s.Turso.URL, "FRONTBASE_REDIS_URL": s.Redis.URL}
+	if s.Upstash != nil {
+		env["FRONTBASE_REDIS_URL"], env["FRONTBASE_REDIS_TOKEN"] = s.Upstash.URL, s.Upstash.Token
+	}
+	return env
 }
 
 // Start wires and serves an engine until the test ends.
@@ -47,9 +96,13 @@ func Start(t testing.TB, opts Options) *Engine {
 		"FRONTBASE_LOCAL_DB_PATH": filepath.Join(t.TempDir(), "pages.db"),
 		"FRONTBASE_SYSTEM_KEY":    Key,
 	}
-	for k, v := range opts.Env {
-		env[k] = v
+	if opts.Servers == nil && strings.HasPrefix(opts.Mode, "cloud") {
+		opts.Servers = StartServers(t, opts.Mode)
 	}
+	if opts.Servers != nil {
+		maps.Copy(env, opts.Servers.env())
+	}
+	maps.Copy(env, opts.Env)
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +126,7 @@ func Start(t testing.TB, opts Options) *Engine {
 		srv.Close()
 		eng.Close()
 	})
-	return &Engine{URL: srv.URL, Handler: eng.Handler, Key: cfg.SystemKey, Store: counting, Logs: logs}
+	return &Engine{URL: srv.URL, Handler: eng.Handler, Servers: opts.Servers, Key: cfg.SystemKey, Store: counting, Logs: logs}
 }
 
 // DemoDir is the repository's demo content: the control plane's fixtures.
@@ -106,6 +159,10 @@ func (e *Engine) Do(t testing.TB, method, path string, body io.Reader, headers .
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Host" {
+			req.Host = headers[i+1] // as a proxy or a CDN in front would send it
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	// No transparent gzip and no redirect following: tests check exactly
