@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X github.com/frontbase/edge/functions/internal/engine.Version
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 FUZZTIME ?= 60s
 
-.PHONY: run test build lint bench fuzz clean
+.PHONY: run test build lint bench bench-tiers fuzz clean
 
 run: build
 	./scripts/run-local.sh
@@ -25,6 +25,9 @@ lint:
 bench:
 	./scripts/bench-serve.sh
 
+bench-tiers:
+	./scripts/bench-tiers.sh
+
 # Fuzzing runs for a bounded time on demand, not in CI.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzImportAndRender -fuzztime $(FUZZTIME) ./core/site/
@@ -32,3 +35,29 @@ fuzz:
 
 clean:
 	rm -rf bin data
+
+# ---- platforms (see README "Deploying")
+# `sam build` (BuildMethod: makefile) runs build-<LogicalId> with
+# ARTIFACTS_DIR set; the binary must be called bootstrap (provided.al2023).
+LAMBDA_ARCH  ?= arm64
+LAMBDA_BUILD  = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
+ARTIFACTS_DIR ?= bin/lambda/$(LAMBDA_ARCH)
+
+.PHONY: build-EdgeFunction build-FlushFunction lambda-zip gcf-stage docker
+
+build-EdgeFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/lambda/edge
+
+build-FlushFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/lambda/flush
+
+# Zips for serverless.yml: bin/lambda/{edge,flush}-{arm64,x86_64}.zip.
+lambda-zip:
+	VERSION=$(VERSION) ./scripts/lambda-package.sh bin/lambda
+
+# The Cloud Functions source as gcloud uploads it (scripts/gcf-deploy.sh deploys).
+gcf-stage:
+	./scripts/gcf-deploy.sh --stage bin/gcf-source
+
+docker:
+	docker build -f infra/Dockerfile --build-arg VERSION=$(VERSION) -t frontbase/edge:$(VERSION) .

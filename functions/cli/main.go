@@ -14,11 +14,15 @@ import (
 	"github.com/frontbase/edge/core/publish"
 )
 
-const usage = `usage: frontbase publish --url URL [--key KEY] [--settings FILE] DIR
+const usage = `usage: frontbase publish (--url URL)... [--targets FILE] [--key KEY] [--settings FILE] DIR
 
   Publishes every *.json page file of DIR (the control plane's
-  {"page": ..., "force": ...} shape) to the engine at URL.
-  The key defaults to $FRONTBASE_SYSTEM_KEY (prefer it: flags show in ps).
+  {"page": ..., "force": ...} shape) to the engine at URL. Repeat --url,
+  or list one URL per line in a --targets file, to publish the same site
+  to several engines (distributed mode): each target is reported, and the
+  exit status is 1 if any page failed on any target.
+  The URL defaults to $FRONTBASE_URL, the key to $FRONTBASE_SYSTEM_KEY
+  (prefer it: flags show in ps).
 `
 
 func main() {
@@ -28,44 +32,104 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], getenv, stdout, stderr) // migrate.go
+	}
 	if len(args) == 0 || args[0] != "publish" {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage+"\n"+migrateUsage)
 		return 2
 	}
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", getenv("FRONTBASE_URL"), "engine base URL")
+	var urls []string
+	fs.Func("url", "engine base URL (repeat for several engines)", func(v string) error {
+		if err := publish.CheckURL(v); err != nil {
+			return err
+		}
+		urls = append(urls, v)
+		return nil
+	})
+	targets := fs.String("targets", "", "file of engine URLs, one per line (# comments)")
 	key := fs.String("key", getenv("FRONTBASE_SYSTEM_KEY"), "system key")
 	settings := fs.String("settings", "", "project settings JSON file to publish first")
+	parallel := fs.Int("parallel", 4, "targets published at the same time")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 || *url == "" || *key == "" {
+	if *targets != "" {
+		f, err := os.Open(*targets)
+		if err != nil {
+			fmt.Fprintln(stderr, "publish:", err)
+			return 2
+		}
+		list, err := publish.ParseTargets(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "publish: %s: %v\n", *targets, err)
+			return 2
+		}
+		if len(list) == 0 {
+			fmt.Fprintf(stderr, "publish: %s lists no engine URL\n", *targets)
+			return 2
+		}
+		urls = append(urls, list...)
+	}
+	if len(urls) == 0 && getenv("FRONTBASE_URL") != "" {
+		urls = []string{getenv("FRONTBASE_URL")}
+	}
+	if fs.NArg() != 1 || len(urls) == 0 || *key == "" {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	results, err := publish.Push(ctx, publish.Options{URL: *url, Key: *key, Dir: fs.Arg(0), SettingsFile: *settings})
-	if err != nil {
-		fmt.Fprintln(stderr, "publish:", err)
-		return 1
-	}
-	failed := 0
-	for _, r := range results {
-		name := filepath.Base(r.File)
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(stdout, "FAIL %-28s %v\n", name, r.Err)
-			continue
+	opts := publish.Options{Key: *key, Dir: fs.Arg(0), SettingsFile: *settings}
+	if len(urls) == 1 {
+		opts.URL = urls[0]
+		results, err := publish.Push(ctx, opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "publish:", err)
+			return 1
 		}
-		if r.Slug == "" {
-			fmt.Fprintf(stdout, "ok   %-28s %s\n", name, r.Message)
-			continue
+		if printResults(stdout, results, "") > 0 {
+			return 1
 		}
-		fmt.Fprintf(stdout, "ok   %-28s v%-3d %s  %s\n", name, r.Version, r.PreviewURL, r.Message)
+		return 0
 	}
-	fmt.Fprintf(stdout, "%d published, %d failed\n", len(results)-failed, failed)
-	if failed > 0 {
+	all := publish.PushAll(ctx, urls, opts, *parallel)
+	bad := 0
+	for _, t := range all {
+		fmt.Fprintf(stdout, "== %s\n", t.URL)
+		if t.Err != nil {
+			fmt.Fprintf(stdout, "FAIL %s\n", t.Err)
+		} else {
+			printResults(stdout, t.Results, "   ")
+		}
+		if t.Failed() > 0 {
+			bad++
+		}
+	}
+	fmt.Fprintf(stdout, "targets: %d ok, %d failed\n", len(all)-bad, bad)
+	if bad > 0 {
 		return 1
 	}
 	return 0
+}
+
+// printResults prints one line per file and a summary; it returns the
+// number of failures.
+func printResults(w io.Writer, results []publish.Result, indent string) int {
+	failed := 0
+	for _, r := range results {
+		name := filepath.Base(r.File)
+		switch {
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(w, "%sFAIL %-28s %v\n", indent, name, r.Err)
+		case r.Slug == "":
+			fmt.Fprintf(w, "%sok   %-28s %s\n", indent, name, r.Message)
+		default:
+			fmt.Fprintf(w, "%sok   %-28s v%-3d %s  %s\n", indent, name, r.Version, r.PreviewURL, r.Message)
+		}
+	}
+	fmt.Fprintf(w, "%s%d published, %d failed\n", indent, len(results)-failed, failed)
+	return failed
 }

@@ -76,3 +76,47 @@ func TestPublishFailsClearly(t *testing.T) {
 }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestPublishToSeveralEngines(t *testing.T) {
+	a := enginetest.Start(t, enginetest.Options{})
+	b := enginetest.Start(t, enginetest.Options{Env: map[string]string{"FRONTBASE_SYSTEM_KEY": a.Key}})
+	pages := filepath.Join(enginetest.DemoDir(), "pages")
+	targets := filepath.Join(t.TempDir(), "targets.txt")
+	os.WriteFile(targets, []byte("# the fleet\n"+b.URL+"\n\n"), 0o644)
+	badTargets := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(badTargets, []byte("not-a-url\n"), 0o644)
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		want   []string
+		served []*enginetest.Engine // engines that must serve /pricing afterwards
+	}{
+		{"repeated --url", []string{"publish", "--url", a.URL, "--url", b.URL, pages}, 0,
+			[]string{"== " + a.URL, "== " + b.URL, "   6 published, 0 failed", "targets: 2 ok, 0 failed"}, []*enginetest.Engine{a, b}},
+		{"--url and a targets file", []string{"publish", "--url", a.URL, "--targets", targets, pages}, 0,
+			[]string{"== " + b.URL, "targets: 2 ok, 0 failed"}, []*enginetest.Engine{a, b}},
+		{"one engine down", []string{"publish", "--url", a.URL, "--url", "http://127.0.0.1:1", pages}, 1,
+			[]string{"== http://127.0.0.1:1", "connection refused", "   0 published, 6 failed", "targets: 1 ok, 1 failed"}, []*enginetest.Engine{a}},
+		{"bad targets file", []string{"publish", "--targets", badTargets, pages}, 2, []string{"line 1", "not an engine URL"}, nil},
+		{"bad --url", []string{"publish", "--url", "ftp://x", pages}, 2, []string{"not an engine URL"}, nil},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		code := run(context.Background(), tt.args, env(map[string]string{"FRONTBASE_SYSTEM_KEY": a.Key}), &out, &out)
+		if code != tt.code {
+			t.Errorf("%s: exit %d, want %d\n%s", tt.name, code, tt.code, out.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: output lacks %q:\n%s", tt.name, w, out.String())
+			}
+		}
+		for _, e := range tt.served {
+			if resp, _ := e.Do(t, "GET", "/pricing", nil); resp.StatusCode != 200 {
+				t.Errorf("%s: %s/pricing = %d", tt.name, e.URL, resp.StatusCode)
+			}
+		}
+	}
+}

@@ -1,0 +1,70 @@
+// Package tick is the scheduled job every platform's timer calls (an
+// EventBridge schedule on Lambda, Cloud Scheduler on Cloud Functions, a
+// Vercel cron). Today it checks that the state store answers and reports
+// the publish generation; the flush of counters buffered in Redis plugs in
+// here when it lands, so the scheduled entrypoints do not change.
+package tick
+
+import (
+	"context"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// Generationer is the part of the state store a tick reads.
+type Generationer interface {
+	Generation(ctx context.Context) (int64, error)
+}
+
+// Report says what one tick did. It is the scheduled function's response.
+type Report struct {
+	Generation int64   `json:"generation"`
+	StoreOK    bool    `json:"storeOk"`
+	Flushed    int     `json:"flushed"` // buffered items moved to the state store (none until the flush lands)
+	DurationMs float64 `json:"durationMs"`
+	BudgetMs   int64   `json:"budgetMs,omitempty"` // the time the tick was given, when it had a deadline
+}
+
+// Ticker runs ticks against a store.
+type Ticker struct {
+	Store Generationer
+	Now   func() time.Time // default time.Now
+}
+
+// Tick runs one tick within ctx's deadline. A store that cannot be reached
+// is an EUNAVAILABLE error, and the report still says what was seen.
+func (t *Ticker) Tick(ctx context.Context) (Report, error) {
+	now := t.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	var r Report
+	if d, ok := ctx.Deadline(); ok {
+		r.BudgetMs = d.Sub(start).Milliseconds()
+	}
+	if t.Store == nil {
+		return r, core.Errorf(core.EINTERNAL, "tick: no state store")
+	}
+	gen, err := t.Store.Generation(ctx)
+	r.DurationMs = float64(now().Sub(start).Microseconds()) / 1000
+	if err != nil {
+		if core.ErrorCode(err) == core.EUNAVAILABLE {
+			return r, err
+		}
+		return r, &core.Error{Code: core.EUNAVAILABLE, Message: "tick: the state store did not answer", Err: err}
+	}
+	r.Generation, r.StoreOK = gen, true
+	return r, nil
+}
+
+// Budget derives the context a scheduled run should use: the platform's
+// deadline minus a margin for reporting, so the tick stops before the
+// platform kills it. Without a deadline it applies fallback.
+func Budget(ctx context.Context, margin, fallback time.Duration) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, d.Add(-margin))
+	}
+	return context.WithTimeout(ctx, fallback)
+}

@@ -1,0 +1,191 @@
+package gcf
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+
+	"github.com/frontbase/edge/functions/internal/faas"
+)
+
+const key = "gcf-test-key-0123456789abcdef"
+
+// serve starts funcframework for one target on a loopback port, the way
+// Cloud Functions runs it (FUNCTION_TARGET set, the function at "/"). The
+// framework has no shutdown: the server ends with the test process.
+func serve(t *testing.T, target string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	t.Setenv("FUNCTION_TARGET", target)
+	errc := make(chan error, 1)
+	go func() { errc <- funcframework.StartHostPort("127.0.0.1", port) }()
+	url := "http://127.0.0.1:" + port
+	for i := 0; ; i++ {
+		// The target is read before the server listens, so once it
+		// answers the environment may change.
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond); err == nil {
+			c.Close()
+			return url
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("funcframework: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if i > 250 {
+			t.Fatal("funcframework did not listen in 5 s")
+		}
+	}
+}
+
+func do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestFunctionsThroughFuncframework(t *testing.T) {
+	t.Setenv("FRONTBASE_LOCAL_DB_PATH", filepath.Join(t.TempDir(), "pages.db"))
+	t.Setenv("FRONTBASE_SYSTEM_KEY", key)
+	t.Setenv("FRONTBASE_LOG_LEVEL", "warn")
+	edge := serve(t, "Edge")
+	flush := serve(t, "Flush")
+
+	page, err := os.ReadFile(filepath.Join("..", "..", "scripts", "demo", "pages", "about.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", edge+"/api/import", strings.NewReader(string(page)))
+	req.Header.Set("X-System-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, body := do(t, req); resp.StatusCode != 200 {
+		t.Fatalf("publish: %d %s", resp.StatusCode, body)
+	}
+
+	tests := []struct {
+		name, path string
+		headers    map[string]string
+		status     int
+		want       string // in the body, or header "X-Request-Id: value"
+	}{
+		{"page", "/about", nil, 200, "<html"},
+		{"trailing slash", "/about/", nil, 308, ""},
+		{"gzip", "/about", map[string]string{"Accept-Encoding": "gzip"}, 200, "\x1f\x8b"},
+		{"unknown", "/nope", nil, 404, ""},
+		{"health", "/api/health", nil, 200, `"status":"ok"`},
+		{"trace id as request id", "/api/health", map[string]string{"X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/1;o=1"}, 200, "X-Request-Id: 105445aa7843bc8bf206b12000100000"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", edge+tt.path, nil)
+		for k, v := range tt.headers {
+			req.Header.Set(k, v)
+		}
+		resp, body := do(t, req)
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+		if h, v, ok := strings.Cut(tt.want, ": "); ok && strings.HasPrefix(tt.want, "X-") {
+			if resp.Header.Get(h) != v {
+				t.Errorf("%s: %s %q, want %q", tt.name, h, resp.Header.Get(h), v)
+			}
+		} else if !strings.Contains(body, tt.want) {
+			t.Errorf("%s: body lacks %q", tt.name, tt.want)
+		}
+	}
+
+	// The flush, as Eventarc delivers a Pub/Sub message: a CloudEvent in
+	// binary mode (attributes in ce- headers, the data as the body).
+	flushCases := []struct {
+		name   string
+		ceType string
+		body   string
+		status int
+	}{
+		{"pubsub message", "google.cloud.pubsub.topic.v1.messagePublished",
+			`{"message":{"data":"` + base64.StdEncoding.EncodeToString([]byte(`{"reason":"schedule"}`)) + `","messageId":"9876543210","publishTime":"2026-11-22T01:00:00.000Z"},"subscription":"projects/demo/subscriptions/eventarc-frontbase-flush"}`, 200},
+		{"not a pubsub message", "google.cloud.storage.object.v1.finalized", `{"bucket":"b","name":"x"}`, 500},
+	}
+	for _, tt := range flushCases {
+		req, _ := http.NewRequest("POST", flush+"/", strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("ce-id", "9876543210")
+		req.Header.Set("ce-specversion", "1.0")
+		req.Header.Set("ce-type", tt.ceType)
+		req.Header.Set("ce-source", "//pubsub.googleapis.com/projects/demo/topics/frontbase-flush")
+		req.Header.Set("ce-time", "2026-11-22T01:00:00Z")
+		resp, body := do(t, req)
+		if resp.StatusCode != tt.status {
+			t.Errorf("flush %s: status %d, want %d: %s", tt.name, resp.StatusCode, tt.status, body)
+		}
+	}
+}
+
+func TestEdgeReportsAConfigError(t *testing.T) {
+	t.Setenv("FRONTBASE_L1_TTL", "soon")
+	saved := lazy
+	lazy = &faas.Lazy{}
+	defer func() { lazy = saved }()
+	rec := httptest.NewRecorder()
+	Edge(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "engine unavailable") {
+		t.Errorf("status %d body %s", rec.Code, rec.Body.String())
+	}
+}
+
+// TestDeployStageBuilds stages the source as scripts/gcf-deploy.sh uploads
+// it and checks that its root package, the one Cloud Functions builds,
+// compiles and registers both functions.
+func TestDeployStageBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the staged module")
+	}
+	dir := filepath.Join(t.TempDir(), "src")
+	out, err := exec.Command(filepath.Join("..", "..", "scripts", "gcf-deploy.sh"), "--stage", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gcf-deploy.sh --stage: %v\n%s", err, out)
+	}
+	root, err := os.ReadFile(filepath.Join(dir, "function.go"))
+	if err != nil || !strings.Contains(string(root), `import _ "github.com/frontbase/edge/functions/gcf"`) {
+		t.Fatalf("staged root package: %v\n%s", err, root)
+	}
+	// What the Go buildpack generates: a main importing the root package
+	// and starting the framework.
+	os.MkdirAll(filepath.Join(dir, "cmd", "buildpackmain"), 0o755)
+	os.WriteFile(filepath.Join(dir, "cmd", "buildpackmain", "main.go"), []byte(`package main
+
+import (
+	_ "github.com/frontbase/edge"
+	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+)
+
+func main() { funcframework.Start("8080") }
+`), 0o644)
+	cmd := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), "fn"), "./cmd/buildpackmain")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build of the staged source: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,20 @@
+// Command edge is the engine on AWS Lambda, built as `bootstrap` for
+// provided.al2023. One build serves API Gateway HTTP APIs (payload 2.0),
+// Function URLs, REST APIs (payload 1.0) and ALB target groups: the event
+// shape is detected per invocation.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/frontbase/edge/functions/lambda/internal/lambdahttp"
+	"github.com/frontbase/edge/functions/lambda/internal/lambdainit"
+)
+
+func main() {
+	eng, ids, _ := lambdainit.Start(context.Background())
+	h := &lambdahttp.Handler{H: eng.Handler, OnRequest: ids.Set}
+	lambda.Start(h.Invoke)
+}

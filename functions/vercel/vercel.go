@@ -1,0 +1,75 @@
+// Package vercel is the engine on Vercel's Go runtime. Vercel builds each
+// Go file under api/ as a function whose exported
+// func(http.ResponseWriter, *http.Request) it calls through its Go bridge;
+// api/index.go is a one-line shim to Handler here, and vercel.json rewrites
+// every path to it, so the request keeps its original host and path.
+//
+// The flush runs from a Vercel cron: GET /api/cron/flush with
+// "Authorization: Bearer $CRON_SECRET" (Vercel sends it when CRON_SECRET
+// is set). Without CRON_SECRET the route is closed.
+package vercel
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/frontbase/edge/core/tick"
+	"github.com/frontbase/edge/functions/internal/faas"
+)
+
+// FlushPath is the cron route, listed in vercel.json's crons.
+const FlushPath = "/api/cron/flush"
+
+var lazy = &faas.Lazy{}
+
+// Handler serves every request: the cron route, or the engine.
+func Handler(w http.ResponseWriter, r *http.Request) {
+	eng, logger, err := lazy.Get(r.Context())
+	if err != nil {
+		logger.Error("engine unavailable", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"success": false, "error": "engine unavailable; see the function's logs"})
+		return
+	}
+	if r.URL.Path != FlushPath {
+		if r.Header.Get("X-Request-Id") == "" {
+			if id := r.Header.Get("X-Vercel-Id"); id != "" {
+				r.Header.Set("X-Request-Id", id)
+			}
+		}
+		eng.Handler.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"success": false, "error": "GET or POST"})
+		return
+	}
+	secret := os.Getenv("CRON_SECRET")
+	if secret == "" {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"success": false, "error": "set CRON_SECRET in the project's environment to enable the flush cron"})
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+secret)) != 1 {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"success": false, "error": "unauthorized"})
+		return
+	}
+	ctx, cancel := tick.Budget(r.Context(), 2*time.Second, 25*time.Second)
+	defer cancel()
+	rep, err := (&tick.Ticker{Store: eng.Store}).Tick(ctx)
+	if err != nil {
+		logger.ErrorContext(ctx, "tick failed", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"success": false, "error": "tick failed", "report": rep})
+		return
+	}
+	logger.InfoContext(ctx, "tick", "generation", rep.Generation, "flushed", rep.Flushed, "durationMs", rep.DurationMs)
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "report": rep})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
