@@ -35,3 +35,13 @@ need_npm() { # need_npm PACKAGE@VERSION
 need_apt redis-server redis-server
 need_npm turso@0.6.0          # the tursodb server (Hrana over HTTP)
 need_npm @upstash/redis@1.39.0 # Upstash's own client, for the REST shim's conformance test
+
+# Platform tests (infra/): scripts/lambda-package.sh zips bootstrap for
+# serverless.yml, and `serverless package` (v3 packages offline) turns
+# serverless.yml into the CloudFormation the test inspects.
+need_apt zip zip
+need_npm serverless@3.40.0
+
+# Browser test (functions/server TestBrowser): headless Chromium driven
+# over the DevTools protocol by chromedp. In CI the test fails without it.
+need_apt chromium chromium
