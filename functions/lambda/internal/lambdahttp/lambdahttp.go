@@ -204,17 +204,7 @@ func fromV1(ctx context.Context, ev *events.APIGatewayProxyRequest) (*http.Reque
 	if err != nil {
 		return nil, "", err
 	}
-	if len(ev.MultiValueHeaders) > 0 {
-		for k, vs := range ev.MultiValueHeaders {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
-	} else {
-		for k, v := range ev.Headers {
-			req.Header.Set(k, v)
-		}
-	}
+	setHeaders(req, ev.MultiValueHeaders, ev.Headers)
 	finish(req, ev.RequestContext.DomainName, ev.RequestContext.Identity.SourceIP)
 	// On the default execute-api host the visitor's URL carries the stage
 	// (/prod/about) while the event's path does not (/about): redirects
@@ -250,17 +240,7 @@ func fromALB(ctx context.Context, ev *events.ALBTargetGroupRequest) (*http.Reque
 	if err != nil {
 		return nil, err
 	}
-	if len(ev.MultiValueHeaders) > 0 {
-		for k, vs := range ev.MultiValueHeaders {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
-	} else {
-		for k, v := range ev.Headers {
-			req.Header.Set(k, v)
-		}
-	}
+	setHeaders(req, ev.MultiValueHeaders, ev.Headers)
 	// ALB appends the client to X-Forwarded-For; its last entry is the
 	// address ALB saw.
 	ip := ""
@@ -409,4 +389,21 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.wroteHeader = true
 	return r.body.Write(b)
+}
+
+// setHeaders copies an event's headers: REST APIs and ALB (with multi-value
+// headers on) send every value in the multi-value map, otherwise one value
+// per name.
+func setHeaders(req *http.Request, multi map[string][]string, single map[string]string) {
+	if len(multi) > 0 {
+		for k, vs := range multi {
+			for _, v := range vs {
+				req.Header.Add(k, v)
+			}
+		}
+		return
+	}
+	for k, v := range single {
+		req.Header.Set(k, v)
+	}
 }
