@@ -14,6 +14,7 @@ const (
 	ECONFLICT     = "conflict"     // a write lost against newer state
 	ETOOLARGE     = "too_large"    // a body or document over its limit
 	EUNAVAILABLE  = "unavailable"  // a dependency is down
+	ETOOMANY      = "too_many"     // the caller is over a rate limit
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
 )
 

@@ -38,6 +38,25 @@ type Store interface {
 	// SaveWorkflow stores a workflow; re-saving bumps its version.
 	SaveWorkflow(ctx context.Context, w *Workflow) (version int64, err error)
 	Workflow(ctx context.Context, id string) (*StoredWorkflow, error)
+	ListWorkflows(ctx context.Context) ([]WorkflowSummary, error)
+	// DeleteWorkflow removes a workflow and its versions (its executions
+	// stay); ENOTFOUND when there is none.
+	DeleteWorkflow(ctx context.Context, id string) error
+	// SetWorkflowActive sets the isActive flag of the workflow's current
+	// document if it is still at version; ECONFLICT when it moved on.
+	SetWorkflowActive(ctx context.Context, id string, version int64, active bool) error
+	// RollbackWorkflow makes version's document current again, as a new
+	// version; ENOTFOUND when that version does not exist.
+	RollbackWorkflow(ctx context.Context, id string, version int64) (newVersion int64, err error)
+
+	// SaveExecution writes a finished execution record in one statement.
+	SaveExecution(ctx context.Context, e *Execution) error
+	// ClaimExecution writes e (status started) unless an execution with
+	// its id exists, and reports whether this call wrote it: scheduled runs
+	// use a deterministic id per slot, so overlapping ticks run it once.
+	ClaimExecution(ctx context.Context, e *Execution) (bool, error)
+	Execution(ctx context.Context, id string) (*Execution, error)
+	ListExecutions(ctx context.Context, q ExecutionQuery) ([]Execution, error)
 
 	Close() error
 }
@@ -96,6 +115,11 @@ type Cache interface {
 	// SetMax stores n at key unless the key already holds a larger number,
 	// so that racing publishers can never move a generation backwards.
 	SetMax(ctx context.Context, key string, n int64) error
+	// Incr adds delta to the counter at key and returns the new value, in
+	// one atomic step; when ttl > 0 and the increment created the key, the
+	// key expires after ttl. Guards (rate limits, cooldowns, concurrency)
+	// count with it across instances.
+	Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error)
 	Ping(ctx context.Context) error
 	Close() error
 }

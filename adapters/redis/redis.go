@@ -98,6 +98,20 @@ func (c *Cache) SetMax(ctx context.Context, key string, n int64) error {
 	return nil
 }
 
+// incrScript counts and sets the expiry of a new key in one atomic step.
+var incrScript = goredis.NewScript(`
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n`)
+
+func (c *Cache) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	n, err := incrScript.Run(ctx, c.client, []string{key}, delta, ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, unavailable("EVALSHA", err)
+	}
+	return n, nil
+}
+
 func (c *Cache) Ping(ctx context.Context) error {
 	if err := c.client.Ping(ctx).Err(); err != nil {
 		return unavailable("PING", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/frontbase/edge/adapters/sqlstore/storetest"
 	"github.com/frontbase/edge/core"
 )
 
@@ -779,4 +780,8 @@ func TestErrors(t *testing.T) {
 	if !bytes.Contains([]byte(err.Error()), []byte("no such table")) {
 		t.Fatalf("cause lost: %v", err)
 	}
+}
+
+func TestWorkflowsAndExecutions(t *testing.T) {
+	storetest.Workflows(t, openStore(t))
 }

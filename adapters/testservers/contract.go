@@ -65,6 +65,33 @@ func CacheContract(t *testing.T, c core.Cache) {
 			}
 		}
 	})
+	t.Run("incr counts atomically and expires", func(t *testing.T) {
+		const parallel = 50
+		done := make(chan int64, parallel)
+		for range parallel {
+			go func() {
+				n, err := c.Incr(ctx, "contract:count", 1, 200*time.Millisecond)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- n
+			}()
+		}
+		seen := map[int64]bool{}
+		for range parallel {
+			seen[<-done] = true
+		}
+		if len(seen) != parallel || !seen[1] || !seen[parallel] {
+			t.Fatalf("%d distinct counts, want 1..%d", len(seen), parallel)
+		}
+		if n, err := c.Incr(ctx, "contract:count", -parallel, time.Minute); err != nil || n != 0 {
+			t.Fatalf("decrement = %d %v", n, err)
+		}
+		time.Sleep(300 * time.Millisecond) // the first increment's TTL, not the later ones'
+		if n, err := c.Incr(ctx, "contract:count", 1, 0); err != nil || n != 1 {
+			t.Fatalf("after expiry = %d %v", n, err)
+		}
+	})
 	t.Run("ping", func(t *testing.T) {
 		if err := c.Ping(ctx); err != nil {
 			t.Fatal(err)

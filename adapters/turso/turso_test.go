@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontbase/edge/adapters/sqlstore/storetest"
 	"github.com/frontbase/edge/adapters/testservers"
 	"github.com/frontbase/edge/core"
 )
@@ -208,4 +209,9 @@ func TestOpenValidates(t *testing.T) {
 	if _, err := Open("libsql://db.example.turso.io", "token"); err != nil {
 		t.Errorf("a good URL was refused: %v", err)
 	}
+}
+
+func TestWorkflowsAndExecutions(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.Workflows(t, s)
 }

@@ -304,6 +304,24 @@ func (c *Client) SetMax(ctx context.Context, key string, n int64) error {
 	return err
 }
 
+const incrScript = `local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n`
+
+func (c *Client) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	res, err := c.Do(ctx, "EVAL", incrScript, "1", key, strconv.FormatInt(delta, 10), strconv.FormatInt(ttl.Milliseconds(), 10))
+	if err != nil {
+		return 0, err
+	}
+	switch v := res.(type) {
+	case float64:
+		return int64(v), nil
+	case string:
+		return strconv.ParseInt(v, 10, 64)
+	}
+	return 0, &core.Error{Code: core.EUNAVAILABLE, Message: "upstash EVAL returned an unexpected value"}
+}
+
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.Do(ctx, "PING")
 	return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/site"
+	"github.com/frontbase/edge/core/workflow"
 )
 
 // Options configure the handler.
@@ -25,6 +26,7 @@ type Options struct {
 	Env          string
 	Version      string // build version, shown to authenticated health checks
 	Logger       *slog.Logger
+	Workflows    *workflow.Service // the actions engine; nil leaves its routes out
 }
 
 type handler struct {
@@ -54,6 +56,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.Handle("DELETE /api/manage/pages/{slug...}", h.managed(h.deletePage))
 	mux.Handle("GET /api/import/settings", h.managed(h.getSettings))
 	mux.Handle("POST /api/import/settings", h.managed(h.saveSettings))
+	h.workflowRoutes(mux) // workflows.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

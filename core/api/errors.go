@@ -21,6 +21,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case core.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case core.ETOOMANY:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

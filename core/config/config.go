@@ -27,6 +27,11 @@ type Config struct {
 	L1TTL        time.Duration
 	L1MaxBytes   int64
 	LogLevel     slog.Level
+
+	// Actions engine: internal targets http_request may reach (hosts,
+	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
+	WorkflowHTTPAllow string
+	WorkflowEnvAllow  []string
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -61,6 +66,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
 		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),
 		RedisToken:   r.alias("FRONTBASE_REDIS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"),
+
+		WorkflowHTTPAllow: getenv("FRONTBASE_HTTP_ALLOW"),
+		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
 	if r.err != nil {
 		return nil, r.err

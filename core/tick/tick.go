@@ -19,17 +19,27 @@ type Generationer interface {
 
 // Report says what one tick did. It is the scheduled function's response.
 type Report struct {
-	Generation int64   `json:"generation"`
-	StoreOK    bool    `json:"storeOk"`
-	Flushed    int     `json:"flushed"` // buffered items moved to the state store (none until the flush lands)
-	DurationMs float64 `json:"durationMs"`
-	BudgetMs   int64   `json:"budgetMs,omitempty"` // the time the tick was given, when it had a deadline
+	Generation int64 `json:"generation"`
+	StoreOK    bool  `json:"storeOk"`
+	Flushed    int   `json:"flushed"` // buffered items moved to the state store (none until the flush lands)
+	// WorkflowsRun counts scheduled workflows this tick ran (one per due slot).
+	WorkflowsRun  int     `json:"workflowsRun"`
+	WorkflowError string  `json:"workflowError,omitempty"`
+	DurationMs    float64 `json:"durationMs"`
+	BudgetMs      int64   `json:"budgetMs,omitempty"` // the time the tick was given, when it had a deadline
 }
 
 // Ticker runs ticks against a store.
 type Ticker struct {
 	Store Generationer
 	Now   func() time.Time // default time.Now
+	// Workflows, when set, runs the scheduled workflows that are due.
+	Workflows Scheduler
+}
+
+// Scheduler runs due scheduled workflows (core/workflow.Service).
+type Scheduler interface {
+	RunDue(ctx context.Context) (ran int, err error)
 }
 
 // Tick runs one tick within ctx's deadline. A store that cannot be reached
@@ -56,6 +66,14 @@ func (t *Ticker) Tick(ctx context.Context) (Report, error) {
 		return r, &core.Error{Code: core.EUNAVAILABLE, Message: "tick: the state store did not answer", Err: err}
 	}
 	r.Generation, r.StoreOK = gen, true
+	if t.Workflows != nil {
+		n, err := t.Workflows.RunDue(ctx)
+		r.WorkflowsRun = n
+		if err != nil {
+			r.WorkflowError = core.ErrorMessage(err)
+		}
+		r.DurationMs = float64(now().Sub(start).Microseconds()) / 1000
+	}
 	return r, nil
 }
 

@@ -132,6 +132,7 @@
       if (e.type === "toast" && e.message) toast(e.message);
       else if (e.type === "redirect") navigate(e.url, false);
       else if (e.type === "setVariable") setVar(e.var || { name: e.name, value: e.value, scope: e.scope });
+      else if (e.type === "refresh") location.reload();
     });
   }
 

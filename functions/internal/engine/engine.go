@@ -20,6 +20,7 @@ import (
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/site"
+	"github.com/frontbase/edge/core/workflow"
 )
 
 // Version is the build version, set with -ldflags "-X ...engine.Version=…".
@@ -30,6 +31,9 @@ type Engine struct {
 	Handler http.Handler
 	Store   core.Store
 	Cache   core.Cache // nil without a shared cache
+	// Workflows is the actions engine; the scheduled function's tick runs
+	// its due scheduled workflows.
+	Workflows *workflow.Service
 }
 
 // NewLogger returns the structured JSON logger every entrypoint uses,
@@ -64,10 +68,35 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		store = wrapStore(store)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
+	workflows, err := newWorkflows(store, sharedCache, cfg, logger)
+	if err != nil {
+		store.Close()
+		if sharedCache != nil {
+			sharedCache.Close()
+		}
+		return nil, err
+	}
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
+		Workflows: workflows,
 	})
-	return &Engine{Handler: h, Store: store, Cache: sharedCache}, nil
+	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows}, nil
+}
+
+// newWorkflows wires the actions engine: the guarded HTTP client with the
+// operator's allow-list, and $env limited to the allowed variables.
+func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
+	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
+	}
+	env := map[string]any{}
+	for _, name := range cfg.WorkflowEnvAllow {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	return workflow.New(store, workflow.Options{HTTP: workflow.NewHTTPClient(allow), Cache: sharedCache, Env: env, Logger: logger}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.

@@ -1,0 +1,299 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/workflow"
+)
+
+// workflowRoutes mounts the actions engine's routes (when it is wired).
+func (h *handler) workflowRoutes(mux *http.ServeMux) {
+	if h.opts.Workflows == nil {
+		return
+	}
+	mux.Handle("POST /api/deploy", h.managed(h.deployWorkflow))
+	mux.Handle("POST /api/execute/{id}", h.managed(h.executeWorkflow))
+	mux.Handle("POST /api/workflows/validate", h.managed(h.validateWorkflow))
+	mux.Handle("GET /api/workflows", h.managed(h.listWorkflows))
+	mux.Handle("GET /api/workflows/{id}", h.managed(h.getWorkflow))
+	mux.Handle("DELETE /api/workflows/{id}", h.managed(h.deleteWorkflow))
+	mux.Handle("PATCH /api/workflows/{id}/toggle", h.managed(h.toggleWorkflow))
+	mux.Handle("POST /api/workflows/{id}/rollback", h.managed(h.rollbackWorkflow))
+	mux.Handle("GET /api/executions/{id}", h.managed(h.getExecution))
+	mux.Handle("GET /api/executions/workflow/{workflowId}", h.managed(h.listExecutions))
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+		mux.HandleFunc(m+" /api/webhook/{id}", h.webhook) // authenticated by the workflow's trigger
+	}
+	mux.HandleFunc("POST /api/public/execute/{id}", h.publicExecute)
+}
+
+func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res, err := h.opts.Workflows.Deploy(r.Context(), body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	warnings := res.Warnings
+	if warnings == nil {
+		warnings = []core.FieldError{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": res.ID, "version": res.Version,
+		"warnings": warnings, "message": "Workflow deployed"})
+}
+
+func (h *handler) validateWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	is, err := h.opts.Workflows.Validate(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	errs, warns := is.Errors, is.Warnings
+	if errs == nil {
+		errs = []core.FieldError{}
+	}
+	if warns == nil {
+		warns = []core.FieldError{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "isValid": len(errs) == 0, "errors": errs, "warnings": warns})
+}
+
+// executionBody is what /api/execute and /api/public/execute answer.
+func executionBody(e *core.Execution, public bool) map[string]any {
+	body := map[string]any{
+		"success": e.Status == core.ExecCompleted, "executionId": e.ID, "status": e.Status,
+		"variableMutations": e.VariableMutations, "effects": e.Effects,
+	}
+	if !public {
+		body["result"] = e.Result
+	}
+	if e.Error != "" {
+		body["error"] = e.Error
+		if public {
+			// Node errors may name internal services: visitors get a generic line.
+			body["error"] = "the workflow failed (execution " + e.ID + ")"
+		}
+	}
+	return body
+}
+
+func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	params, err := workflow.Parameters(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	e, err := h.opts.Workflows.Execute(r.Context(), r.PathValue("id"), "manual", params)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, executionBody(e, false))
+}
+
+func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	e, err := h.opts.Workflows.ExecutePublic(r.Context(), r.PathValue("id"), clientKey(r), body)
+	if err != nil {
+		if core.ErrorCode(err) == core.ECONFLICT { // inactive: do not tell visitors more
+			err = core.Errorf(core.ENOTFOUND, "workflow not found")
+		}
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, executionBody(e, true))
+}
+
+// clientKey identifies a visitor for rate limiting: the connection's
+// address (entrypoints put the platform's client address there).
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// hopHeaders are never taken from an http_response node.
+var hopHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Keep-Alive": true, "Upgrade": true, "Trailer": true, "Te": true}
+
+func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	e, err := h.opts.Workflows.Webhook(r.Context(), r.PathValue("id"), r, body)
+	if err != nil {
+		if core.ErrorCode(err) == core.EUNAUTHORIZED {
+			w.Header().Set("WWW-Authenticate", `Basic realm="webhook"`)
+		}
+		writeError(w, r, err)
+		return
+	}
+	if resp := e.Response; resp != nil && e.Status == core.ExecCompleted {
+		for k, v := range resp.Headers {
+			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !hopHeaders[k] {
+				w.Header().Set(k, v)
+			}
+		}
+		ct := resp.ContentType
+		if !strings.Contains(ct, "charset") && (strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json")) {
+			ct += "; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("X-Frontbase-Execution", e.ID)
+		w.WriteHeader(resp.Status)
+		w.Write([]byte(resp.Body))
+		return
+	}
+	if e.Status != core.ExecCompleted {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"success": false, "executionId": e.ID, "status": e.Status,
+			"error": "the workflow failed; see the execution record"})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"success": true, "executionId": e.ID, "status": e.Status})
+}
+
+func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) {
+	list, err := h.opts.Workflows.Store().ListWorkflows(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflows": list})
+}
+
+func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) {
+	sw, err := h.opts.Workflows.Store().Workflow(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflow": sw.Workflow, "version": sw.Version, "updatedAt": sw.UpdatedAt})
+}
+
+func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
+	if err := h.opts.Workflows.Store().DeleteWorkflow(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Workflow deleted"})
+}
+
+// toggleWorkflow flips isActive, or sets it from {"isActive": bool}.
+func (h *handler) toggleWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	store, id := h.opts.Workflows.Store(), r.PathValue("id")
+	sw, err := store.Workflow(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	active := !sw.Workflow.Active()
+	if p, err := workflow.Parameters([]byte(`{"parameters":` + orEmptyObject(body) + `}`)); err == nil {
+		if v, ok := p["isActive"].(bool); ok {
+			active = v
+		}
+	}
+	if err := store.SetWorkflowActive(r.Context(), id, sw.Version, active); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": id, "isActive": active})
+}
+
+func orEmptyObject(b []byte) string {
+	if s := strings.TrimSpace(string(b)); strings.HasPrefix(s, "{") {
+		return s
+	}
+	return "{}"
+}
+
+// rollbackWorkflow makes {"version": N} current again (as a new version);
+// without a version, the one before the current.
+func (h *handler) rollbackWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	store, id := h.opts.Workflows.Store(), r.PathValue("id")
+	var target int64
+	if p, err := workflow.Parameters([]byte(`{"parameters":` + orEmptyObject(body) + `}`)); err == nil {
+		if v, ok := p["version"].(float64); ok {
+			target = int64(v)
+		}
+	}
+	if target == 0 {
+		sw, err := store.Workflow(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if target = sw.Version - 1; target < 1 {
+			writeError(w, r, core.Errorf(core.EINVALID, "workflow %q has no earlier version", id))
+			return
+		}
+	}
+	v, err := store.RollbackWorkflow(r.Context(), id, target)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": id, "version": v, "restoredFrom": target})
+}
+
+func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
+	e, err := h.opts.Workflows.Store().Execution(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "execution": e})
+}
+
+func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
+	q := core.ExecutionQuery{WorkflowID: r.PathValue("workflowId"), Status: r.URL.Query().Get("status")}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			writeError(w, r, core.Errorf(core.EINVALID, "limit must be a number from 1 to 500"))
+			return
+		}
+		q.Limit = n
+	}
+	list, err := h.opts.Workflows.Store().ListExecutions(r.Context(), q)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "executions": list})
+}

@@ -1,0 +1,390 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/frontbase/edge/core"
+)
+
+// triggerTypes maps trigger node types to the workflow triggerType each
+// stands for.
+var triggerTypes = map[string]string{
+	"trigger":             "manual",
+	"manual_trigger":      "manual",
+	"webhook_trigger":     "http_webhook",
+	"schedule_trigger":    "scheduled",
+	"data_change_trigger": "data_change",
+	"ui_event_trigger":    "ui_event",
+}
+
+// actionTypes are the node types this engine runs.
+var actionTypes = map[string]bool{
+	"http_request": true, "transform": true, "condition": true, "log": true,
+	"set_variable": true, "toast": true, "redirect": true, "refresh": true, "http_response": true,
+}
+
+// unsupported are node types of the builder's catalogue this engine does
+// not run yet: refused at deploy with a clear message.
+var unsupported = map[string]string{
+	"data_request": "data_request is not supported by this engine yet",
+}
+
+var triggerKinds = []string{"manual", "http_webhook", "scheduled", "data_change", "ui_event"}
+
+// Parse decodes and validates a workflow. It returns the graph, ready to
+// run, when there are no errors; warnings never block.
+func Parse(w *core.Workflow) (*Graph, *Issues) {
+	is := &Issues{}
+	g := &Graph{Workflow: w, byID: map[string]*Node{}, in: map[string][]Edge{}, out: map[string][]Edge{}, tmpl: map[string]*template{}}
+	if w.ID == "" {
+		is.errorf("id", "required")
+	}
+	for i, kind := range strings.Split(w.TriggerType, ",") {
+		if kind = strings.TrimSpace(kind); kind != "" && !slices.Contains(triggerKinds, kind) {
+			is.errorf("triggerType", "item %d: %q is not one of %s", i, kind, strings.Join(triggerKinds, ", "))
+		}
+	}
+	if len(w.Settings) > 0 && string(w.Settings) != "null" {
+		if err := json.Unmarshal(w.Settings, &g.Settings); err != nil {
+			is.errorf("settings", "expected an object")
+		}
+	}
+
+	var nodes []rawNode
+	if err := json.Unmarshal(orNull(w.Nodes), &nodes); err != nil {
+		is.errorf("nodes", "expected a list of nodes")
+	}
+	for i, rn := range nodes {
+		path := fmt.Sprintf("nodes[%d]", i)
+		n := &Node{ID: rn.ID, Type: rn.Type, path: path, index: i}
+		raw := rn.Inputs
+		if rn.Data != nil {
+			n.Label = rn.Data.Label
+			if rn.Data.Type != "" {
+				n.Type = rn.Data.Type
+			}
+			if len(rn.Data.Inputs) > 0 && string(rn.Data.Inputs) != "null" || len(raw) == 0 || string(raw) == "null" {
+				raw = rn.Data.Inputs
+				path += ".data"
+			}
+		}
+		inputs, err := decodeInputs(raw)
+		if err != nil {
+			is.errorf(path+".inputs", "%v", err)
+		}
+		n.Inputs = inputs
+		switch {
+		case n.ID == "":
+			is.errorf(fmt.Sprintf("nodes[%d].id", i), "required")
+			continue
+		case g.byID[n.ID] != nil:
+			is.errorf(fmt.Sprintf("nodes[%d].id", i), "duplicate node id %q", n.ID)
+			continue
+		}
+		g.byID[n.ID] = n
+		g.Nodes = append(g.Nodes, n)
+		n.path = path
+		switch {
+		case n.Type == "":
+			is.errorf(fmt.Sprintf("nodes[%d].type", i), "required")
+		case triggerTypes[n.Type] != "":
+			if g.Trigger != nil {
+				is.errorf(fmt.Sprintf("nodes[%d].type", i), "a workflow has exactly one trigger; %q is already the trigger", g.Trigger.ID)
+			} else {
+				g.Trigger = n
+			}
+		case unsupported[n.Type] != "":
+			is.errorf(fmt.Sprintf("nodes[%d].type", i), "%s", unsupported[n.Type])
+		case !actionTypes[n.Type]:
+			is.errorf(fmt.Sprintf("nodes[%d].type", i), "unknown node type %q", n.Type)
+		}
+		g.checkInputs(n, is)
+	}
+	if len(nodes) > 0 && g.Trigger == nil {
+		is.errorf("nodes", "a workflow needs one trigger node (%s)", strings.Join(sortedKeys(triggerTypes), ", "))
+	} else if len(nodes) == 0 {
+		is.errorf("nodes", "a workflow needs at least a trigger node")
+	}
+
+	var edges []rawEdge
+	if err := json.Unmarshal(orNull(w.Edges), &edges); err != nil {
+		is.errorf("edges", "expected a list of edges")
+	}
+	for i, re := range edges {
+		path := fmt.Sprintf("edges[%d]", i)
+		e := Edge{Source: re.Source, Target: re.Target, Handle: re.SourceHandle}
+		if e.Handle == "" {
+			e.Handle = re.SourceOutput
+		}
+		src, tgt := g.byID[e.Source], g.byID[e.Target]
+		if src == nil {
+			is.errorf(path+".source", "no node has id %q", e.Source)
+		}
+		if tgt == nil {
+			is.errorf(path+".target", "no node has id %q", e.Target)
+		}
+		if src == nil || tgt == nil {
+			continue
+		}
+		if tgt == g.Trigger {
+			is.errorf(path+".target", "the trigger %q cannot have incoming edges", tgt.ID)
+		}
+		if src.Type == "condition" && e.Handle != "" && e.Handle != "else" && !slices.Contains(routeHandles(src), e.Handle) {
+			is.errorf(path+".sourceHandle", "condition %q has no route %q (routes: %s, else)", src.ID, e.Handle, strings.Join(routeHandles(src), ", "))
+		}
+		g.out[e.Source] = append(g.out[e.Source], e)
+		g.in[e.Target] = append(g.in[e.Target], e)
+	}
+	g.sort(is)
+	if g.Trigger != nil && len(is.Errors) == 0 {
+		seen := map[string]bool{}
+		g.reach(g.Trigger.ID, seen)
+		for _, n := range g.Nodes {
+			if !seen[n.ID] {
+				is.warnf(fmt.Sprintf("nodes[%d]", n.index), "node %q is not reachable from the trigger and will never run", n.ID)
+			}
+		}
+	}
+	return g, is
+}
+
+func orNull(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (g *Graph) reach(id string, seen map[string]bool) {
+	if seen[id] {
+		return
+	}
+	seen[id] = true
+	for _, e := range g.out[id] {
+		g.reach(e.Target, seen)
+	}
+}
+
+// sort orders the nodes topologically (Kahn, stable by declaration order)
+// and reports a cycle.
+func (g *Graph) sort(is *Issues) {
+	indeg := map[string]int{}
+	for _, n := range g.Nodes {
+		indeg[n.ID] = len(g.in[n.ID])
+	}
+	var ready []*Node
+	for _, n := range g.Nodes {
+		if indeg[n.ID] == 0 {
+			ready = append(ready, n)
+		}
+	}
+	for len(ready) > 0 {
+		n := ready[0]
+		ready = ready[1:]
+		g.order = append(g.order, n)
+		for _, e := range g.out[n.ID] {
+			if indeg[e.Target]--; indeg[e.Target] == 0 {
+				ready = append(ready, g.byID[e.Target])
+			}
+		}
+	}
+	if len(g.order) < len(g.Nodes) {
+		var stuck []string
+		for _, n := range g.Nodes {
+			if indeg[n.ID] > 0 {
+				stuck = append(stuck, n.ID)
+			}
+		}
+		is.errorf("edges", "the edges form a cycle through nodes %s", strings.Join(stuck, ", "))
+	}
+}
+
+// routes are a condition node's routes.
+type route struct {
+	ID, Name, Field, Operator string
+	Value                     any
+}
+
+func routesOf(n *Node) []route {
+	list, _ := n.Inputs["conditions"].([]any)
+	out := make([]route, 0, len(list))
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		out = append(out, route{ID: str(m["id"]), Name: str(m["name"]), Field: str(m["field"]), Operator: str(m["operator"]), Value: m["value"]})
+	}
+	return out
+}
+
+func routeHandles(n *Node) []string {
+	var hs []string
+	for _, r := range routesOf(n) {
+		for _, h := range []string{r.Name, r.ID} {
+			if h != "" && !slices.Contains(hs, h) {
+				hs = append(hs, h)
+			}
+		}
+	}
+	return hs
+}
+
+var operators = []string{"equals", "notEquals", "contains", "notContains", "greaterThan", "lessThan",
+	"greaterThanOrEqual", "lessThanOrEqual", "isEmpty", "isNotEmpty", "startsWith", "endsWith", "regex"}
+
+var filterOperators = []string{"equals", "notEquals", "contains", "greaterThan", "lessThan", "isEmpty", "isNotEmpty"}
+
+var transformOps = []string{"setFields", "extractField", "renameFields", "keepFields", "removeFields", "filterItems", "sortItems", "limitItems"}
+
+// checkInputs checks a node's required inputs and compiles every template.
+func (g *Graph) checkInputs(n *Node, is *Issues) {
+	p := n.path + ".inputs."
+	need := func(names ...string) {
+		for _, name := range names {
+			if v, ok := n.Inputs[name]; !ok || v == nil || v == "" {
+				is.errorf(p+name, "required for %s", n.Type)
+			}
+		}
+	}
+	oneOf := func(name, def string, allowed ...string) string {
+		v := str(n.Inputs[name])
+		if v == "" {
+			return def
+		}
+		if !slices.Contains(allowed, v) {
+			is.errorf(p+name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		}
+		return v
+	}
+	switch n.Type {
+	case "webhook_trigger":
+		oneOf("httpMethod", "POST", "GET", "POST", "PUT", "DELETE", "PATCH")
+		switch oneOf("authentication", "none", "none", "header", "basic") {
+		case "header":
+			need("headerName", "headerValue")
+		case "basic":
+			need("username", "password")
+		}
+	case "schedule_trigger":
+		mode := oneOf("mode", "interval", "interval", "cron")
+		if _, err := parseSchedule(n); err != nil {
+			field := map[string]string{"interval": "intervalSeconds", "cron": "cronExpression"}[mode]
+			if strings.HasPrefix(err.Error(), "timezone") {
+				field = "timezone"
+			}
+			is.errorf(p+field, "%v", err)
+		}
+	case "http_request":
+		need("url")
+		oneOf("method", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
+		switch oneOf("authentication", "none", "none", "basicAuth", "bearerToken", "headerAuth") {
+		case "basicAuth":
+			need("username")
+		case "bearerToken":
+			need("bearerToken")
+		case "headerAuth":
+			need("headerAuthName")
+		}
+		oneOf("contentType", "json", "json", "form-data", "x-www-form-urlencoded", "raw")
+	case "transform":
+		op := str(n.Inputs["operation"])
+		switch {
+		case op == "":
+			is.errorf(p+"operation", "required for transform")
+		case op == "customCode":
+			is.errorf(p+"operation", "customCode is not supported by this engine (no user code runs on the edge); use the other operations")
+		case !slices.Contains(transformOps, op):
+			is.errorf(p+"operation", "%q is not one of %s", op, strings.Join(transformOps, ", "))
+		case op == "extractField":
+			need("extractPath")
+		case op == "filterItems":
+			need("filterField")
+			oneOf("filterOperator", "equals", filterOperators...)
+		case op == "sortItems":
+			need("sortField")
+		}
+	case "condition":
+		rs := routesOf(n)
+		if len(rs) == 0 {
+			is.errorf(p+"conditions", "a condition needs at least one route")
+		}
+		for i, r := range rs {
+			rp := fmt.Sprintf("%sconditions[%d]", p, i)
+			if r.Name == "" && r.ID == "" {
+				is.errorf(rp+".name", "required")
+			}
+			if !slices.Contains(operators, r.Operator) {
+				is.errorf(rp+".operator", "%q is not one of %s", r.Operator, strings.Join(operators, ", "))
+			}
+			if r.Operator == "regex" && !hasTemplate(str(r.Value)) {
+				if _, err := regexp.Compile(str(r.Value)); err != nil {
+					is.errorf(rp+".value", "not a valid regular expression: %v", err)
+				}
+			}
+		}
+		oneOf("fallbackBehavior", "else", "else", "stop", "error")
+	case "log":
+		oneOf("level", "info", "info", "warn", "error", "debug")
+	case "set_variable":
+		need("key")
+		oneOf("scope", "local", "local", "session", "cookies", "url")
+	case "redirect":
+		need("url")
+	}
+	for _, name := range sortedKeys(n.Inputs) {
+		g.compileAll(n.Inputs[name], p+name, is)
+	}
+}
+
+// compileAll compiles every template inside v.
+func (g *Graph) compileAll(v any, path string, is *Issues) {
+	switch t := v.(type) {
+	case string:
+		if !hasTemplate(t) || g.tmpl[t] != nil {
+			return
+		}
+		tp, err := compileTemplate(t)
+		if err != nil {
+			is.errorf(path, "%v", err)
+			return
+		}
+		g.tmpl[t] = tp
+		if parsed, ok := jsonDoc(t); ok {
+			g.compileAll(parsed, path, is)
+		}
+	case []any:
+		for i, item := range t {
+			g.compileAll(item, fmt.Sprintf("%s[%d]", path, i), is)
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			g.compileAll(t[k], path+"."+k, is)
+		}
+	}
+}
+
+// jsonDoc parses s when it is a JSON object or list: templates inside its
+// strings are then filled value by value, so a value can never break the
+// document's syntax.
+func jsonDoc(s string) (any, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" || (t[0] != '{' && t[0] != '[') {
+		return nil, false
+	}
+	var v any
+	if json.Unmarshal([]byte(t), &v) != nil {
+		return nil, false
+	}
+	return v, true
+}
