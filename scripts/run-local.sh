@@ -27,6 +27,16 @@ done
 
 bin/frontbase publish --url "$url" --settings scripts/demo/settings.json scripts/demo/pages
 
+# The demo's workflows (the contact page's form and button run them).
+for wf in scripts/demo/workflows/*.json; do
+  if curl -fsS -o /dev/null -H "x-system-key: $FRONTBASE_SYSTEM_KEY" -H "Content-Type: application/json" \
+      --data-binary "@$wf" "$url/api/deploy"; then
+    echo "ok   $(basename "$wf")  workflow deployed"
+  else
+    echo "FAIL $(basename "$wf")  workflow not deployed" >&2
+  fi
+done
+
 cat <<MSG
 
   Frontbase Edge is running at $url/
