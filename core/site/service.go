@@ -102,6 +102,9 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 				s.l2.announce(ctx, g) // repairs a flushed or lagging key
 			}
 		case !found:
+			// Try again next window, not on the next request: a store that
+			// hangs must not cost every request its timeout.
+			s.checkedAt.Store(time.Now().UnixNano())
 			s.log.WarnContext(ctx, "generation check failed; serving the last known generation", "err", err)
 			return s.generation.Load()
 		}
