@@ -53,13 +53,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // dsn puts the pragmas in the DSN rather than running them once, because
-// database/sql opens connections on its own and each needs them.
+// database/sql opens connections on its own and each needs them. Only
+// writers ever wait on busy_timeout (WAL readers never block), so it is
+// generous: a publish queued behind others should wait, not fail.
 // Transactions begin IMMEDIATE: a deferred transaction that reads and then
 // writes fails at once with SQLITE_BUSY when another writer got in between,
 // without waiting for busy_timeout.
 func dsn(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "busy_timeout(15000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
