@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/frontbase/edge/adapters/sqlstore"
 	"github.com/frontbase/edge/adapters/sqlstore/storetest"
 	"github.com/frontbase/edge/core"
 )
@@ -97,8 +98,12 @@ func TestOpenMigratesOnceAndConfiguresEveryConnection(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database file: %v", err)
 	}
-	if n := count(t, s.db, `SELECT count(*) FROM schema_migrations`); n != 1 {
-		t.Fatalf("schema_migrations has %d rows, want 1", n)
+	all, err := sqlstore.ReadMigrations(sqlstore.Migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s.db, `SELECT count(*) FROM schema_migrations`); n != len(all) {
+		t.Fatalf("schema_migrations has %d rows, want %d (one per migration)", n, len(all))
 	}
 	var appliedAt string
 	if err := s.db.QueryRowContext(ctx, `SELECT applied_at FROM schema_migrations WHERE version = 1`).Scan(&appliedAt); err != nil {
@@ -118,7 +123,7 @@ func TestOpenMigratesOnceAndConfiguresEveryConnection(t *testing.T) {
 	for i, c := range conns {
 		for _, tc := range []struct{ pragma, want string }{
 			{"journal_mode", "wal"},
-			{"busy_timeout", "5000"},
+			{"busy_timeout", "15000"},
 			{"foreign_keys", "1"},
 			{"synchronous", "1"}, // NORMAL
 		} {
@@ -147,7 +152,7 @@ func TestOpenMigratesOnceAndConfiguresEveryConnection(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT applied_at FROM schema_migrations WHERE version = 1`).Scan(&appliedAgain); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s.db, `SELECT count(*) FROM schema_migrations`); n != 1 || appliedAgain != appliedAt {
+	if n := count(t, s.db, `SELECT count(*) FROM schema_migrations`); n != len(all) || appliedAgain != appliedAt {
 		t.Fatalf("reopen re-applied migrations: %d rows, applied_at %s then %s", n, appliedAt, appliedAgain)
 	}
 	if g := generation(t, s); g != 1 {
@@ -784,4 +789,8 @@ func TestErrors(t *testing.T) {
 
 func TestWorkflowsAndExecutions(t *testing.T) {
 	storetest.Workflows(t, openStore(t))
+}
+
+func TestPublishPages(t *testing.T) {
+	storetest.PublishPages(t, openStore(t))
 }

@@ -286,84 +286,17 @@ const (
 	selectGeneration = `SELECT value FROM meta WHERE key = 'generation'`
 )
 
-// PublishPage stores a page; see core.Store. Without Force it first reads
-// whether the same content is already there (then nothing is written). The
-// write itself is one batch; a concurrent publish of the same slug between
-// the read and the batch simply wins or loses as a forced publish would.
+// PublishPage stores a page; see core.Store. It is PublishPages with one
+// page, so both follow the same rules.
 func (s *Store) PublishPage(ctx context.Context, in core.PublishPageInput) (*core.PublishResult, error) {
-	p := in.Page
-	switch {
-	case p == nil || p.ID == "" || p.Slug == "":
+	if in.Page == nil {
 		return nil, core.Errorf(core.EINVALID, "a page needs an id and a slug")
-	case !json.Valid(in.Document):
-		return nil, core.Errorf(core.EINVALID, "the page document is not valid JSON")
 	}
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
-	if err := s.ready(ctx); err != nil {
-		return nil, err
-	}
-	tenant := p.Tenant()
-	if !in.Force && in.ContentHash != "" {
-		if res, err := s.unchanged(ctx, tenant, in); err != nil || res != nil {
-			return res, err
-		}
-	}
-
-	now := time.Now().UTC()
-	results, err := s.batch(ctx, "publish page", []Stmt{
-		{`SELECT id FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}},
-		{`DELETE FROM pages WHERE tenant = ? AND (slug = ? OR id = ?)`, []any{tenant, p.Slug, p.ID}},
-		{`UPDATE pages SET is_homepage = 0 WHERE tenant = ? AND is_homepage = 1 AND ? = 1`, []any{tenant, boolInt(p.IsHomepage)}},
-		{`INSERT INTO slug_versions (tenant, slug, version) VALUES (?, ?, 1)
-			ON CONFLICT (tenant, slug) DO UPDATE SET version = version + 1`, []any{tenant, p.Slug}},
-		{`INSERT INTO pages (tenant, slug, id, name, title, document, is_public, is_homepage, version, content_hash, published_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), ?, ?)`,
-			[]any{tenant, p.Slug, p.ID, p.Name, p.Title, string(in.Document), boolInt(p.Public()), boolInt(p.IsHomepage),
-				tenant, p.Slug, in.ContentHash, FormatTime(now)}},
-		{bumpGeneration, nil},
-		{`SELECT (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), (` + selectGeneration + `)`, []any{tenant, p.Slug}},
-	})
+	res, err := s.PublishPages(ctx, core.PublishPagesInput{Tenant: in.Page.Tenant(), Pages: []core.PublishPageInput{in}})
 	if err != nil {
 		return nil, err
 	}
-	res := &core.PublishResult{PublishedAt: now}
-	if prev := results[0]; len(prev) == 1 {
-		if id := asString(prev[0][0]); id != p.ID {
-			res.ReplacedID = id
-		}
-	}
-	final := results[len(results)-1]
-	if len(final) != 1 {
-		return nil, &core.Error{Code: core.EINTERNAL, Message: "publish page", Err: errNoGenerationRow}
-	}
-	res.Version, res.Generation = asInt(final[0][0]), asInt(final[0][1])
-	return res, nil
-}
-
-// unchanged returns the stored state when the page is already there with
-// the same content, id and homepage flag (a page that lost the flag to
-// another is not unchanged when it asks for it back), and nil otherwise.
-func (s *Store) unchanged(ctx context.Context, tenant string, in core.PublishPageInput) (*core.PublishResult, error) {
-	var (
-		version, gen int64
-		published    string
-	)
-	err := s.b.DB.QueryRowContext(ctx, `
-		SELECT version, published_at, (`+selectGeneration+`) FROM pages
-		WHERE tenant = ? AND slug = ? AND id = ? AND content_hash = ? AND is_homepage = ?`,
-		tenant, in.Page.Slug, in.Page.ID, in.ContentHash, boolInt(in.Page.IsHomepage)).Scan(&version, &published, &gen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, s.dbError("publish page", err)
-	}
-	at, err := parseTime(published)
-	if err != nil {
-		return nil, &core.Error{Code: core.EINTERNAL, Message: "publish page", Err: err}
-	}
-	return &core.PublishResult{Unchanged: true, Version: version, Generation: gen, PublishedAt: at}, nil
+	return &res.Pages[0], nil
 }
 
 // DeletePage unpublishes a page; ENOTFOUND when there is none, and then

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontbase/edge/adapters/sqlstore"
 	"github.com/frontbase/edge/adapters/sqlstore/storetest"
 	"github.com/frontbase/edge/adapters/testservers"
 	"github.com/frontbase/edge/core"
@@ -55,7 +56,11 @@ func TestStartRefusesAnUnmigratedDatabaseUntilMigrate(t *testing.T) {
 		t.Fatalf("before migrate: %v, want a message saying to run frontbase migrate", err)
 	}
 	applied, err := s.Migrate(ctx)
-	if err != nil || len(applied) != 1 || applied[0] != "0001_init.sql" {
+	all, rerr := sqlstore.ReadMigrations(sqlstore.Migrations)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil || len(applied) != len(all) || applied[0] != "0001_init.sql" {
 		t.Fatalf("migrate = %v %v", applied, err)
 	}
 	if again, err := s.Migrate(ctx); err != nil || len(again) != 0 {
@@ -214,4 +219,9 @@ func TestOpenValidates(t *testing.T) {
 func TestWorkflowsAndExecutions(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.Workflows(t, s)
+}
+
+func TestPublishPages(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.PublishPages(t, s)
 }

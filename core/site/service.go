@@ -222,32 +222,13 @@ type ImportResult struct {
 	LiveEverywhereBy time.Time
 }
 
-// Import publishes one validated page.
+// Import publishes one validated page: PublishSite with one page.
 func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL string) (*ImportResult, error) {
-	hash, err := contentHash(req.Document)
+	res, err := s.PublishSite(ctx, []*core.ImportRequest{req}, nil, baseURL)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.PublishPage(ctx, core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force})
-	if err != nil {
-		return nil, err
-	}
-	if !res.Unchanged {
-		s.published(ctx, res.Generation)
-	}
-	settings, err := s.store.Settings(ctx, req.Page.Tenant())
-	if err != nil {
-		settings = &core.Settings{}
-	}
-	path := "/" + req.Page.Slug
-	if req.Page.IsHomepage {
-		path = "/"
-	}
-	return &ImportResult{
-		Slug: req.Page.Slug, Version: res.Version, Generation: res.Generation, Unchanged: res.Unchanged,
-		ReplacedID: res.ReplacedID, PreviewURL: siteBase(settings, baseURL) + path,
-		LiveEverywhereBy: time.Now().Add(s.ttl).UTC().Truncate(time.Second),
-	}, nil
+	return &res.Pages[0], nil
 }
 
 // contentHash identifies what visitors would see of a page document. It

@@ -1,0 +1,64 @@
+package site
+
+import (
+	"context"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// SiteResult says what PublishSite did.
+type SiteResult struct {
+	Pages           []ImportResult // in the order of the requests
+	SettingsChanged bool
+	Changed         bool  // anything was written: the generation moved once
+	Generation      int64 // the publish generation after the publish
+}
+
+// PublishSite is the one publish path, used by POST /api/import (one
+// page) and by the command line's direct strategies (a whole directory):
+// every page is content-hashed, pages and settings equal to the stored
+// ones are skipped, and the rest is written in ONE atomic store batch that
+// bumps the generation once; then the generation is announced once (L1
+// dropped, L2 told through SetMax; L2 keys carry the generation, so
+// nothing is deleted there). Requests must be validated (core.DecodeImport)
+// and belong to one tenant. settings may be nil.
+func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
+	tenant := s.tenant
+	in := core.PublishPagesInput{Settings: settings, Pages: make([]core.PublishPageInput, len(reqs))}
+	for i, req := range reqs {
+		if req == nil || req.Page == nil {
+			return nil, core.Errorf(core.EINVALID, "page %d is missing", i)
+		}
+		if i == 0 {
+			tenant = req.Page.Tenant()
+		}
+		hash, err := contentHash(req.Document)
+		if err != nil {
+			return nil, err
+		}
+		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force}
+	}
+	in.Tenant = tenant
+	res, err := s.store.PublishPages(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if res.Changed {
+		s.published(ctx, res.Generation)
+	}
+	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation}
+	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
+	for i, req := range reqs {
+		r := res.Pages[i]
+		path := "/" + req.Page.Slug
+		if req.Page.IsHomepage {
+			path = "/"
+		}
+		out.Pages[i] = ImportResult{
+			Slug: req.Page.Slug, Version: r.Version, Generation: res.Generation, Unchanged: r.Unchanged,
+			ReplacedID: r.ReplacedID, PreviewURL: siteBase(res.Settings, baseURL) + path, LiveEverywhereBy: live,
+		}
+	}
+	return out, nil
+}
