@@ -31,6 +31,13 @@ type Store interface {
 	// Force, a page whose content hash equals the stored one is left alone
 	// (Unchanged, no generation bump).
 	PublishPage(ctx context.Context, in PublishPageInput) (*PublishResult, error)
+	// PublishPages stores several pages of one tenant, and the settings
+	// when given, in ONE atomic batch that bumps the generation once. It
+	// first reads, in one query, what is stored for those slugs: pages
+	// whose content is unchanged (as PublishPage decides it) and settings
+	// equal to the stored ones are skipped, and when nothing is left
+	// nothing is written (Changed false, generation as it was).
+	PublishPages(ctx context.Context, in PublishPagesInput) (*PublishPagesResult, error)
 	// DeletePage unpublishes a page: ENOTFOUND when there is none.
 	DeletePage(ctx context.Context, tenant, slug string) (generation int64, err error)
 	SaveSettings(ctx context.Context, tenant string, s *Settings) (generation int64, err error)
@@ -97,6 +104,23 @@ type PublishResult struct {
 	PublishedAt time.Time
 }
 
+// PublishPagesInput is a validated site (or part of one) ready to store:
+// pages of Tenant with distinct slugs and ids and at most one homepage.
+type PublishPagesInput struct {
+	Tenant   string
+	Pages    []PublishPageInput
+	Settings *Settings // nil: the stored settings are left alone
+}
+
+// PublishPagesResult says what PublishPages did.
+type PublishPagesResult struct {
+	Pages           []PublishResult // in input order
+	SettingsChanged bool
+	Changed         bool      // something was written (and the generation bumped once)
+	Generation      int64     // the publish generation after the call
+	Settings        *Settings // the tenant's settings after the call
+}
+
 // StoredWorkflow is a workflow as stored, with its engine-assigned version.
 type StoredWorkflow struct {
 	Workflow  *Workflow
@@ -120,6 +144,13 @@ type Cache interface {
 	// key expires after ttl. Guards (rate limits, cooldowns, concurrency)
 	// count with it across instances.
 	Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error)
+	// Exec runs Redis commands (name first, then string or integer
+	// arguments) in one pipelined round trip and returns each reply:
+	// int64, string, nil, or []any of those (a hash reply is flattened to
+	// field, value, ...). The first command error is returned as EINVALID;
+	// an unreachable server as EUNAVAILABLE. The analytics buffer and its
+	// flush (core/analytics) use it.
+	Exec(ctx context.Context, cmds ...[]any) ([]any, error)
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -112,6 +112,58 @@ func (c *Cache) Incr(ctx context.Context, key string, delta int64, ttl time.Dura
 	return n, nil
 }
 
+func (c *Cache) Exec(ctx context.Context, cmds ...[]any) ([]any, error) {
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	results := make([]*goredis.Cmd, len(cmds))
+	_, err := c.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, cmd := range cmds {
+			results[i] = p.Do(ctx, cmd...)
+		}
+		return nil
+	})
+	out := make([]any, len(cmds))
+	for i, r := range results {
+		v, err := r.Result()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			var replyErr goredis.Error
+			if errors.As(err, &replyErr) {
+				return nil, &core.Error{Code: core.EINVALID, Message: fmt.Sprintf("redis %v: %v", cmds[i][0], err)}
+			}
+			return nil, unavailable(fmt.Sprint(cmds[i][0]), err)
+		}
+		out[i] = normalize(v)
+	}
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		var replyErr goredis.Error
+		if !errors.As(err, &replyErr) {
+			return nil, unavailable("pipeline", err)
+		}
+	}
+	return out, nil
+}
+
+// normalize turns RESP3 replies into the shapes Exec promises.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case []any:
+		for i := range t {
+			t[i] = normalize(t[i])
+		}
+		return t
+	case map[any]any:
+		flat := make([]any, 0, 2*len(t))
+		for k, val := range t {
+			flat = append(flat, normalize(k), normalize(val))
+		}
+		return flat
+	case []byte:
+		return string(t)
+	}
+	return v
+}
+
 func (c *Cache) Ping(ctx context.Context) error {
 	if err := c.client.Ping(ctx).Err(); err != nil {
 		return unavailable("PING", err)

@@ -2,6 +2,7 @@ package testservers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,33 @@ func CacheContract(t *testing.T, c core.Cache) {
 		time.Sleep(300 * time.Millisecond) // the first increment's TTL, not the later ones'
 		if n, err := c.Incr(ctx, "contract:count", 1, 0); err != nil || n != 1 {
 			t.Fatalf("after expiry = %d %v", n, err)
+		}
+	})
+	t.Run("exec pipelines commands and normalizes replies", func(t *testing.T) {
+		got, err := c.Exec(ctx,
+			[]any{"DEL", "contract:h", "contract:hll"},
+			[]any{"HINCRBY", "contract:h", "a\tb", 2},
+			[]any{"HINCRBY", "contract:h", "a\tb", 3},
+			[]any{"PFADD", "contract:hll", "x", "y", "x"},
+			[]any{"PFCOUNT", "contract:hll"},
+			[]any{"HGETALL", "contract:h"},
+			[]any{"GET", "contract:none"},
+			[]any{"EVAL", "return redis.call('HGET', KEYS[1], ARGV[1])", 1, "contract:h", "a\tb"},
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []any{int64(0), int64(2), int64(5), int64(1), int64(2), []any{"a\tb", "5"}, nil, "5"}
+		if len(got) != len(want) {
+			t.Fatalf("got %d replies, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if fmt.Sprintf("%#v", got[i]) != fmt.Sprintf("%#v", want[i]) {
+				t.Errorf("reply %d = %#v, want %#v", i, got[i], want[i])
+			}
+		}
+		if _, err := c.Exec(ctx, []any{"HINCRBY", "contract:h", "a\tb", "not-a-number"}); core.ErrorCode(err) != core.EINVALID {
+			t.Fatalf("a command error = %v, want EINVALID", err)
 		}
 	})
 	t.Run("ping", func(t *testing.T) {

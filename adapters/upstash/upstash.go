@@ -322,6 +322,38 @@ func (c *Client) Incr(ctx context.Context, key string, delta int64, ttl time.Dur
 	return 0, &core.Error{Code: core.EUNAVAILABLE, Message: "upstash EVAL returned an unexpected value"}
 }
 
+func (c *Client) Exec(ctx context.Context, cmds ...[]any) ([]any, error) {
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	results, err := c.Pipeline(ctx, cmds...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(results))
+	for i, r := range results {
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		out[i] = integers(r.Value)
+	}
+	return out, nil
+}
+
+// integers turns JSON numbers back into the integers Redis replied.
+func integers(v any) any {
+	switch t := v.(type) {
+	case float64:
+		return int64(t)
+	case []any:
+		for i := range t {
+			t[i] = integers(t[i])
+		}
+		return t
+	}
+	return v
+}
+
 func (c *Client) Ping(ctx context.Context) error {
 	_, err := c.Do(ctx, "PING")
 	return err

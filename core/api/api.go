@@ -27,6 +27,7 @@ type Options struct {
 	Version      string // build version, shown to authenticated health checks
 	Logger       *slog.Logger
 	Workflows    *workflow.Service // the actions engine; nil leaves its routes out
+	Analytics    Analytics         // page-view counting; zero: off
 }
 
 type handler struct {
@@ -56,7 +57,8 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.Handle("DELETE /api/manage/pages/{slug...}", h.managed(h.deletePage))
 	mux.Handle("GET /api/import/settings", h.managed(h.getSettings))
 	mux.Handle("POST /api/import/settings", h.managed(h.saveSettings))
-	h.workflowRoutes(mux) // workflows.go
+	h.workflowRoutes(mux)  // workflows.go
+	h.analyticsRoutes(mux) // analytics.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

@@ -42,6 +42,9 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeBody(w, r, resp)
+	if h.opts.Analytics.Recorder != nil && r.Method == http.MethodGet && resp.Status == http.StatusOK {
+		h.countView(r) // analytics.go
+	}
 }
 
 // writeBody answers with a finished response, precompressed when the

@@ -1,8 +1,8 @@
 // Package tick is the scheduled job every platform's timer calls (an
 // EventBridge schedule on Lambda, Cloud Scheduler on Cloud Functions, a
 // Vercel cron). Today it checks that the state store answers and reports
-// the publish generation; the flush of counters buffered in Redis plugs in
-// here when it lands, so the scheduled entrypoints do not change.
+// the publish generation; it flushes the counters buffered in Redis (core/analytics)
+// and runs the scheduled workflows that are due.
 package tick
 
 import (
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
 )
 
 // Generationer is the part of the state store a tick reads.
@@ -21,7 +22,10 @@ type Generationer interface {
 type Report struct {
 	Generation int64 `json:"generation"`
 	StoreOK    bool  `json:"storeOk"`
-	Flushed    int   `json:"flushed"` // buffered items moved to the state store (none until the flush lands)
+	Flushed    int   `json:"flushed"` // counter rows moved to the state store
+	// FlushReport says what the flush moved; FlushError why it stopped.
+	FlushReport *analytics.Report `json:"flush,omitempty"`
+	FlushError  string            `json:"flushError,omitempty"`
 	// WorkflowsRun counts scheduled workflows this tick ran (one per due slot).
 	WorkflowsRun  int     `json:"workflowsRun"`
 	WorkflowError string  `json:"workflowError,omitempty"`
@@ -35,6 +39,14 @@ type Ticker struct {
 	Now   func() time.Time // default time.Now
 	// Workflows, when set, runs the scheduled workflows that are due.
 	Workflows Scheduler
+	// Flush, when set, moves buffered counters to the state store
+	// (core/analytics.Flusher) before the workflows run.
+	Flush Flusher
+}
+
+// Flusher moves buffered counters to the state store.
+type Flusher interface {
+	Flush(ctx context.Context) (analytics.Report, error)
 }
 
 // Scheduler runs due scheduled workflows (core/workflow.Service).
@@ -66,6 +78,14 @@ func (t *Ticker) Tick(ctx context.Context) (Report, error) {
 		return r, &core.Error{Code: core.EUNAVAILABLE, Message: "tick: the state store did not answer", Err: err}
 	}
 	r.Generation, r.StoreOK = gen, true
+	if t.Flush != nil {
+		rep, err := t.Flush.Flush(ctx)
+		r.Flushed, r.FlushReport = rep.Rows, &rep
+		if err != nil {
+			r.FlushError = core.ErrorMessage(err)
+		}
+		r.DurationMs = float64(now().Sub(start).Microseconds()) / 1000
+	}
 	if t.Workflows != nil {
 		n, err := t.Workflows.RunDue(ctx)
 		r.WorkflowsRun = n

@@ -14,7 +14,7 @@ import (
 	"github.com/frontbase/edge/core/publish"
 )
 
-const usage = `usage: frontbase publish (--url URL)... [--targets FILE] [--key KEY] [--settings FILE] DIR
+const usage = `usage: frontbase publish [--strategy api] (--url URL)... [--targets FILE] [--key KEY] [--settings FILE] DIR
 
   Publishes every *.json page file of DIR (the control plane's
   {"page": ..., "force": ...} shape) to the engine at URL. Repeat --url,
@@ -32,12 +32,18 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "flush" {
+		return runFlush(ctx, args[1:], getenv, stdout, stderr) // flush.go
+	}
 	if len(args) > 0 && args[0] == "migrate" {
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr) // migrate.go
 	}
 	if len(args) == 0 || args[0] != "publish" {
-		fmt.Fprint(stderr, usage+"\n"+migrateUsage)
+		fmt.Fprint(stderr, usage+"\n"+directUsage+"\n"+migrateUsage+"\n"+flushUsage)
 		return 2
+	}
+	if publishStrategy(args[1:], getenv) != "api" {
+		return runDirect(ctx, args[1:], getenv, stdout, stderr) // direct.go
 	}
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	key := fs.String("key", getenv("FRONTBASE_SYSTEM_KEY"), "system key")
 	settings := fs.String("settings", "", "project settings JSON file to publish first")
 	parallel := fs.Int("parallel", 4, "targets published at the same time")
+	fs.String("strategy", "api", "api (this mode), local or turso: see frontbase publish --strategy local -h")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}

@@ -82,7 +82,7 @@ func Flush(ctx context.Context, e event.Event) error {
 	}
 	ctx, cancel := tick.Budget(ctx, 2*time.Second, FlushBudget)
 	defer cancel()
-	r, err := (&tick.Ticker{Store: eng.Store, Workflows: eng.Workflows}).Tick(ctx)
+	r, err := (&tick.Ticker{Store: eng.Store, Workflows: eng.Workflows, Flush: eng.Flusher}).Tick(ctx)
 	if err != nil {
 		logger.ErrorContext(ctx, "tick failed", "error", err.Error(), "eventId", e.ID(), "messageId", msg.Message.MessageID)
 		return err

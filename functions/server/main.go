@@ -62,6 +62,10 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() { flushEvery(flushCtx, eng.Flusher, flushInterval, logger); close(flushed) }() // flush.go
+	defer func() { stopFlush(); <-flushed }()
 	select {
 	case err := <-errc:
 		return err

@@ -57,7 +57,7 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := tick.Budget(r.Context(), 2*time.Second, 25*time.Second)
 	defer cancel()
-	rep, err := (&tick.Ticker{Store: eng.Store, Workflows: eng.Workflows}).Tick(ctx)
+	rep, err := (&tick.Ticker{Store: eng.Store, Workflows: eng.Workflows, Flush: eng.Flusher}).Tick(ctx)
 	if err != nil {
 		logger.ErrorContext(ctx, "tick failed", "error", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"success": false, "error": "tick failed", "report": rep})

@@ -17,6 +17,7 @@ import (
 	"github.com/frontbase/edge/adapters/turso"
 	"github.com/frontbase/edge/adapters/upstash"
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/site"
@@ -34,6 +35,10 @@ type Engine struct {
 	// Workflows is the actions engine; the scheduled function's tick runs
 	// its due scheduled workflows.
 	Workflows *workflow.Service
+	// Flusher moves the buffered page-view counters to the state store;
+	// the scheduled tick, `frontbase flush` and the standalone server's
+	// timer run it. Nil when the store cannot take counters.
+	Flusher *analytics.Flusher
 }
 
 // NewLogger returns the structured JSON logger every entrypoint uses,
@@ -64,6 +69,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		store.Close()
 		return nil, err
 	}
+	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
@@ -76,11 +82,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		}
 		return nil, err
 	}
+	views, flusher := newAnalytics(cfg, counters, sharedCache, logger)
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
-		Workflows: workflows,
+		Workflows: workflows, Analytics: views,
 	})
-	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows}, nil
+	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
 }
 
 // newWorkflows wires the actions engine: the guarded HTTP client with the

@@ -20,6 +20,7 @@ import (
 	"github.com/frontbase/edge/adapters/turso"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/publish"
 	"github.com/frontbase/edge/functions/internal/engine"
@@ -36,6 +37,7 @@ type Engine struct {
 	Key     string
 	Store   *CountingStore
 	Logs    *SyncBuffer
+	Flusher *analytics.Flusher // moves counted page views to the store
 }
 
 // Options tune Start. Env entries override the defaults (a temporary
@@ -126,7 +128,7 @@ func Start(t testing.TB, opts Options) *Engine {
 		srv.Close()
 		eng.Close()
 	})
-	return &Engine{URL: srv.URL, Handler: eng.Handler, Servers: opts.Servers, Key: cfg.SystemKey, Store: counting, Logs: logs}
+	return &Engine{URL: srv.URL, Handler: eng.Handler, Servers: opts.Servers, Key: cfg.SystemKey, Store: counting, Logs: logs, Flusher: eng.Flusher}
 }
 
 // DemoDir is the repository's demo content: the control plane's fixtures.

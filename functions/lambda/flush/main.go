@@ -22,7 +22,7 @@ const margin = 2 * time.Second
 
 func main() {
 	eng, ids, logger := lambdainit.Start(context.Background())
-	t := &tick.Ticker{Store: eng.Store, Workflows: eng.Workflows}
+	t := &tick.Ticker{Store: eng.Store, Workflows: eng.Workflows, Flush: eng.Flusher}
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (tick.Report, error) {
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
 			ids.Set(lc.AwsRequestID)

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
+)
+
+// Analytics configures page-view counting and its report.
+type Analytics struct {
+	Recorder analytics.Recorder // counts a view; nil: nothing is counted
+	Reader   analytics.Reader   // the stored counters; nil leaves GET /api/analytics out
+	Tenant   string
+	Secret   string // salts the visitor hash (with the day)
+	Now      func() time.Time
+}
+
+func (h *handler) analyticsRoutes(mux *http.ServeMux) {
+	if h.opts.Analytics.Reader != nil {
+		mux.Handle("GET /api/analytics", h.managed(h.getAnalytics))
+	}
+}
+
+func (h *handler) now() time.Time {
+	if h.opts.Analytics.Now != nil {
+		return h.opts.Analytics.Now()
+	}
+	return time.Now()
+}
+
+// countView counts a served page, within the request (nothing runs after
+// the response, so FaaS is safe). It is bounded by the recorder's own short
+// timeout and never fails a page.
+func (h *handler) countView(r *http.Request) {
+	a := h.opts.Analytics
+	a.Recorder.Record(r.Context(), analytics.NewView(r, a.Tenant, r.URL.Path, h.now(), a.Secret))
+}
+
+// getAnalytics answers GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&page=/path
+// (default: the last 30 days, every page).
+func (h *handler) getAnalytics(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	today := h.now().UTC()
+	to, from := today, today.AddDate(0, 0, -29)
+	var err error
+	if v := q.Get("to"); v != "" {
+		if to, err = time.Parse(time.DateOnly, v); err != nil {
+			writeError(w, r, core.Errorf(core.EINVALID, "to: expected a day such as 2026-01-31, got %q", v))
+			return
+		}
+		if q.Get("from") == "" {
+			from = to.AddDate(0, 0, -29)
+		}
+	}
+	if v := q.Get("from"); v != "" {
+		if from, err = time.Parse(time.DateOnly, v); err != nil {
+			writeError(w, r, core.Errorf(core.EINVALID, "from: expected a day such as 2026-01-01, got %q", v))
+			return
+		}
+	}
+	if from.After(to) || to.Sub(from) > 366*24*time.Hour {
+		writeError(w, r, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days"))
+		return
+	}
+	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, q.Get("page"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, analytics.Summarize(rows, f, t, q.Get("page")))
+}
