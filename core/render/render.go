@@ -144,11 +144,7 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		escape(out, siteName)
 	}
 	out.WriteString("</title>")
-	if desc != "" {
-		out.WriteString(`<meta name="description" content="`)
-		escape(out, desc)
-		out.WriteString(`">`)
-	}
+	metaTag(out, "name", "description", desc)
 	if len(seo.Keywords) > 0 {
 		mark := out.Len()
 		out.WriteString(`<meta name="keywords" content="`)
@@ -183,26 +179,12 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	}
 
 	out.WriteString(`<meta property="og:type" content="website">`)
-	if title != "" {
-		out.WriteString(`<meta property="og:title" content="`)
-		escape(out, title)
-		out.WriteString(`">`)
-	}
-	if desc != "" {
-		out.WriteString(`<meta property="og:description" content="`)
-		escape(out, desc)
-		out.WriteString(`">`)
-	}
-	if siteName != "" {
-		out.WriteString(`<meta property="og:site_name" content="`)
-		escape(out, siteName)
-		out.WriteString(`">`)
-	}
+	metaTag(out, "property", "og:title", title)
+	metaTag(out, "property", "og:description", desc)
+	metaTag(out, "property", "og:site_name", siteName)
 	img, hasImg := safeHTTP(seo.OGImage)
 	if hasImg {
-		out.WriteString(`<meta property="og:image" content="`)
-		escape(out, img)
-		out.WriteString(`">`)
+		metaTag(out, "property", "og:image", img)
 	}
 	if ok {
 		out.WriteString(`<meta property="og:url" content="`)
@@ -218,16 +200,8 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	} else {
 		out.WriteString(`<meta name="twitter:card" content="summary">`)
 	}
-	if title != "" {
-		out.WriteString(`<meta name="twitter:title" content="`)
-		escape(out, title)
-		out.WriteString(`">`)
-	}
-	if desc != "" {
-		out.WriteString(`<meta name="twitter:description" content="`)
-		escape(out, desc)
-		out.WriteString(`">`)
-	}
+	metaTag(out, "name", "twitter:title", title)
+	metaTag(out, "name", "twitter:description", desc)
 	if in.Settings != nil {
 		if icon, ok := safeSrc(in.Settings.FaviconURL); ok {
 			out.WriteString(`<link rel="icon" href="`)
@@ -350,4 +324,19 @@ func (r *Renderer) warnUnknown(typ string) {
 		}
 		logger.Warn("render: unknown component type, rendered as a placeholder", "type", typ)
 	}
+}
+
+// metaTag writes <meta ATTR="NAME" content="VALUE"> with the value
+// escaped, and nothing when the value is empty.
+func metaTag(out *bytes.Buffer, attr, name, value string) {
+	if value == "" {
+		return
+	}
+	out.WriteString(`<meta `)
+	out.WriteString(attr)
+	out.WriteString(`="`)
+	out.WriteString(name)
+	out.WriteString(`" content="`)
+	escape(out, value)
+	out.WriteString(`">`)
 }
