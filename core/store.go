@@ -42,6 +42,15 @@ type Store interface {
 	DeletePage(ctx context.Context, tenant, slug string) (generation int64, err error)
 	SaveSettings(ctx context.Context, tenant string, s *Settings) (generation int64, err error)
 
+	// Versions lists the tenant's kept site versions, newest first. Every
+	// write that changes pages or settings (publish, unpublish, settings,
+	// rollback) adds one in the same batch; only the last N are kept.
+	Versions(ctx context.Context, tenant string) ([]SiteVersion, error)
+	// Rollback makes the tenant's pages and settings what they were at a
+	// kept version, in ONE batch that bumps the generation and adds a new
+	// version; ENOTFOUND when that version is not kept.
+	Rollback(ctx context.Context, in RollbackInput) (*RollbackResult, error)
+
 	// SaveWorkflow stores a workflow; re-saving bumps its version.
 	SaveWorkflow(ctx context.Context, w *Workflow) (version int64, err error)
 	Workflow(ctx context.Context, id string) (*StoredWorkflow, error)
@@ -110,6 +119,9 @@ type PublishPagesInput struct {
 	Tenant   string
 	Pages    []PublishPageInput
 	Settings *Settings // nil: the stored settings are left alone
+	// Source says who published, for the site version the write adds
+	// ("api", "cli:local", "cli:turso"); default "api".
+	Source string
 }
 
 // PublishPagesResult says what PublishPages did.
@@ -119,6 +131,44 @@ type PublishPagesResult struct {
 	Changed         bool      // something was written (and the generation bumped once)
 	Generation      int64     // the publish generation after the call
 	Settings        *Settings // the tenant's settings after the call
+}
+
+// SiteVersion is one kept state of a tenant's site.
+type SiteVersion struct {
+	Version      int64         `json:"version"`
+	Generation   int64         `json:"generation"` // the publish generation the write produced
+	Action       string        `json:"action"`     // publish, unpublish, settings, rollback or migrate
+	Source       string        `json:"source"`     // who wrote it: api, cli:local, cli:turso ...
+	RestoredFrom int64         `json:"restoredFrom,omitempty"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	Pages        []VersionPage `json:"pages"`
+}
+
+// VersionPage is a page as a site version names it.
+type VersionPage struct {
+	Slug        string `json:"slug"`
+	ContentHash string `json:"contentHash"`
+	IsHomepage  bool   `json:"isHomepage"`
+}
+
+// DefaultKeepVersions is how many site versions a tenant keeps by default.
+const DefaultKeepVersions = 20
+
+// RollbackInput names the version to restore.
+type RollbackInput struct {
+	Tenant  string
+	Version int64
+	Source  string // who asked, as in PublishPagesInput
+}
+
+// RollbackResult says what a rollback did.
+type RollbackResult struct {
+	Version      int64    // the new version the rollback added
+	RestoredFrom int64    // the version it restored
+	Generation   int64    // the publish generation after the write
+	Restored     []string // slugs written again (changed since that version)
+	Removed      []string // slugs unpublished (absent from that version)
+	Unchanged    []string // slugs already as they were at that version
 }
 
 // StoredWorkflow is a workflow as stored, with its engine-assigned version.

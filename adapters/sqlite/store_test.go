@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -793,4 +794,67 @@ func TestWorkflowsAndExecutions(t *testing.T) {
 
 func TestPublishPages(t *testing.T) {
 	storetest.PublishPages(t, openStore(t))
+}
+
+func TestSiteVersions(t *testing.T) {
+	s := openStore(t)
+	storetest.Versions(t, s)
+	// Every stored document is named by a version row, and every page a
+	// version names has its document: pruning left no orphan and lost
+	// nothing a kept version needs.
+	orphans := count(t, s.db, `SELECT count(*) FROM page_documents d WHERE NOT EXISTS (
+		SELECT 1 FROM site_versions v, json_each(v.pages) j
+		WHERE v.tenant = d.tenant AND j.value ->> 0 = d.slug AND j.value ->> 1 = d.content_hash)`)
+	missing := count(t, s.db, `SELECT count(*) FROM site_versions v, json_each(v.pages) j WHERE NOT EXISTS (
+		SELECT 1 FROM page_documents d WHERE d.tenant = v.tenant AND d.slug = j.value ->> 0 AND d.content_hash = j.value ->> 1)`)
+	docs := count(t, s.db, `SELECT count(*) FROM page_documents`)
+	if orphans != 0 || missing != 0 || docs > 3+10+3 {
+		t.Fatalf("%d documents, %d named by no version, %d missing", docs, orphans, missing)
+	}
+}
+
+// A database published before site versions existed starts with version
+// 1, its pages as they are, restorable.
+func TestMigrationToSiteVersionsKeepsWhatIsPublished(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "pages.db")
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fstest.MapFS{}
+	for _, name := range []string{"0001_init.sql", "0002_analytics_counters.sql"} {
+		data, err := fs.ReadFile(sqlstore.Migrations, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old[name] = &fstest.MapFile{Data: data}
+	}
+	if err := migrate(ctx, db, old); err != nil {
+		t.Fatal(err)
+	}
+	doc := pageDoc("p1", "about", true, `"n":1`)
+	if _, err := db.ExecContext(ctx, `INSERT INTO pages (tenant, slug, id, document, is_homepage, version, content_hash, published_at)
+		VALUES ('_default', 'about', 'p1', ?, 1, 1, 'h1', '2026-01-01T00:00:00.000000000Z')`, doc); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	versions, err := s.Versions(ctx, "")
+	if err != nil || len(versions) != 1 || versions[0].Version != 1 || versions[0].Action != "migrate" ||
+		len(versions[0].Pages) != 1 || versions[0].Pages[0] != (core.VersionPage{Slug: "about", ContentHash: "h1", IsHomepage: true}) {
+		t.Fatalf("versions after the migration = %+v, %v", versions, err)
+	}
+	publishDoc(t, s, pageDoc("p1", "about", true, `"n":2`), false)
+	if _, err := s.Rollback(ctx, core.RollbackInput{Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Page(ctx, "", "about"); err != nil || string(p.Document) != doc {
+		t.Fatalf("about after rollback = %s, %v; want %s", p.Document, err, doc)
+	}
 }

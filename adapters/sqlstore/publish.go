@@ -98,18 +98,9 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 			continue
 		}
 		changed = append(changed, i)
-		stmts = append(stmts,
-			Stmt{`SELECT id FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}},
-			Stmt{`DELETE FROM pages WHERE tenant = ? AND (slug = ? OR id = ?)`, []any{tenant, p.Slug, p.ID}},
-			Stmt{`UPDATE pages SET is_homepage = 0 WHERE tenant = ? AND is_homepage = 1 AND ? = 1`, []any{tenant, boolInt(p.IsHomepage)}},
-			Stmt{`INSERT INTO slug_versions (tenant, slug, version) VALUES (?, ?, 1)
-				ON CONFLICT (tenant, slug) DO UPDATE SET version = version + 1`, []any{tenant, p.Slug}},
-			Stmt{`INSERT INTO pages (tenant, slug, id, name, title, document, is_public, is_homepage, version, content_hash, published_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), ?, ?)`,
-				[]any{tenant, p.Slug, p.ID, p.Name, p.Title, string(pi.Document), boolInt(p.Public()), boolInt(p.IsHomepage),
-					tenant, p.Slug, pi.ContentHash, FormatTime(now)}},
-			Stmt{`SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}},
-		)
+		stmts = append(stmts, Stmt{`SELECT id FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}})
+		stmts = append(stmts, pageStmts(tenant, pi, now)...)
+		stmts = append(stmts, Stmt{`SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}})
 	}
 	const perPage = 6
 	res.Settings = storedSettings
@@ -125,8 +116,13 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 		}
 		return res, nil
 	}
-	stmts = append(stmts, Stmt{bumpGeneration, nil},
-		Stmt{`SELECT (` + selectGeneration + `), (SELECT document FROM settings WHERE tenant = ?)`, []any{tenant}})
+	written := make([]string, len(changed))
+	for n, i := range changed {
+		written[n] = in.Pages[i].Page.Slug
+	}
+	stmts = append(stmts, Stmt{bumpGeneration, nil})
+	stmts = append(stmts, s.versionStmts(tenant, actionPublish, in.Source, 0, written, now, "")...)
+	stmts = append(stmts, Stmt{`SELECT (` + selectGeneration + `), (SELECT document FROM settings WHERE tenant = ?)`, []any{tenant}})
 	results, err := s.batch(ctx, "publish pages", stmts)
 	if err != nil {
 		return nil, err
@@ -222,4 +218,21 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 func sameSettings(stored *core.Settings, doc []byte) bool {
 	old, err := json.Marshal(stored)
 	return err == nil && string(old) == string(doc)
+}
+
+// pageStmts write one page as a publish does: the page that had its slug
+// or its id goes, the homepage flag moves to it when it has it, the slug's
+// version counts up and the row is inserted.
+func pageStmts(tenant string, pi core.PublishPageInput, now time.Time) []Stmt {
+	p := pi.Page
+	return []Stmt{
+		{`DELETE FROM pages WHERE tenant = ? AND (slug = ? OR id = ?)`, []any{tenant, p.Slug, p.ID}},
+		{`UPDATE pages SET is_homepage = 0 WHERE tenant = ? AND is_homepage = 1 AND ? = 1`, []any{tenant, boolInt(p.IsHomepage)}},
+		{`INSERT INTO slug_versions (tenant, slug, version) VALUES (?, ?, 1)
+				ON CONFLICT (tenant, slug) DO UPDATE SET version = version + 1`, []any{tenant, p.Slug}},
+		{`INSERT INTO pages (tenant, slug, id, name, title, document, is_public, is_homepage, version, content_hash, published_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?), ?, ?)`,
+			[]any{tenant, p.Slug, p.ID, p.Name, p.Title, string(pi.Document), boolInt(p.Public()), boolInt(p.IsHomepage),
+				tenant, p.Slug, pi.ContentHash, FormatTime(now)}},
+	}
 }

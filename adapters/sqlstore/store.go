@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -47,7 +48,8 @@ type Backend struct {
 
 // Store implements core.Store on a Backend.
 type Store struct {
-	b Backend
+	b    Backend
+	keep atomic.Int64 // site versions kept per tenant; see SetKeepVersions
 }
 
 var _ core.Store = (*Store)(nil)
@@ -309,19 +311,23 @@ func (s *Store) DeletePage(ctx context.Context, tenant, slug string) (int64, err
 	}
 	tenant = tenantOrDefault(tenant)
 	exists := `(SELECT count(*) FROM pages WHERE tenant = ? AND slug = ?)`
-	results, err := s.batch(ctx, "delete page", []Stmt{
+	stmts := []Stmt{
 		{`SELECT ` + exists, []any{tenant, slug}},
 		{bumpGeneration + ` AND ` + exists + ` > 0`, []any{tenant, slug}},
 		{`DELETE FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, slug}},
-		{selectGeneration, nil},
-	})
+	}
+	// The version is added only when the page was there: changes() is the
+	// row count of the DELETE just before.
+	stmts = append(stmts, s.versionStmts(tenant, actionUnpublish, "api", 0, nil, time.Now(), "changes() > 0")...)
+	stmts = append(stmts, Stmt{selectGeneration, nil})
+	results, err := s.batch(ctx, "delete page", stmts)
 	if err != nil {
 		return 0, err
 	}
 	if asInt(results[0][0][0]) == 0 {
 		return 0, core.Errorf(core.ENOTFOUND, "page %q not found", slug)
 	}
-	return asInt(results[3][0][0]), nil
+	return asInt(results[len(results)-1][0][0]), nil
 }
 
 // SaveSettings replaces the tenant's settings.
@@ -338,17 +344,21 @@ func (s *Store) SaveSettings(ctx context.Context, tenant string, st *core.Settin
 	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
-	results, err := s.batch(ctx, "save settings", []Stmt{
+	tenant = tenantOrDefault(tenant)
+	now := time.Now()
+	stmts := []Stmt{
 		{`INSERT INTO settings (tenant, document, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (tenant) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-			[]any{tenantOrDefault(tenant), string(doc), FormatTime(time.Now())}},
+			[]any{tenant, string(doc), FormatTime(now)}},
 		{bumpGeneration, nil},
-		{selectGeneration, nil},
-	})
+	}
+	stmts = append(stmts, s.versionStmts(tenant, actionSettings, "api", 0, nil, now, "")...)
+	stmts = append(stmts, Stmt{selectGeneration, nil})
+	results, err := s.batch(ctx, "save settings", stmts)
 	if err != nil {
 		return 0, err
 	}
-	return asInt(results[2][0][0]), nil
+	return asInt(results[len(results)-1][0][0]), nil
 }
 
 // SaveWorkflow stores a workflow and keeps every version of it.

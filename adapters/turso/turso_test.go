@@ -225,3 +225,8 @@ func TestPublishPages(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.PublishPages(t, s)
 }
+
+func TestSiteVersions(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.Versions(t, s)
+}

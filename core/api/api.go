@@ -57,6 +57,8 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.Handle("DELETE /api/manage/pages/{slug...}", h.managed(h.deletePage))
 	mux.Handle("GET /api/import/settings", h.managed(h.getSettings))
 	mux.Handle("POST /api/import/settings", h.managed(h.saveSettings))
+	mux.Handle("GET /api/versions", h.managed(h.listVersions)) // versions.go
+	mux.Handle("POST /api/rollback", h.managed(h.rollback))
 	h.workflowRoutes(mux)  // workflows.go
 	h.analyticsRoutes(mux) // analytics.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ type Config struct {
 	L1TTL        time.Duration
 	L1MaxBytes   int64
 	LogLevel     slog.Level
+	KeepVersions int // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
 
 	// Actions engine: internal targets http_request may reach (hosts,
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
@@ -42,6 +43,7 @@ const (
 	DefaultMaxBodyBytes = 5 << 20
 	DefaultL1TTL        = 60 * time.Second
 	DefaultL1MaxBytes   = 64 << 20
+	DefaultKeepVersions = 20
 )
 
 // Addr is the standalone server's listen address.
@@ -62,6 +64,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
 		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
+		KeepVersions: int(r.integer("FRONTBASE_KEEP_VERSIONS", DefaultKeepVersions, 1, 10000)),
 		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
 		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),

@@ -39,7 +39,7 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 		}
 		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force}
 	}
-	in.Tenant = tenant
+	in.Tenant, in.Source = tenant, s.source
 	res, err := s.store.PublishPages(ctx, in)
 	if err != nil {
 		return nil, err
@@ -61,4 +61,22 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 		}
 	}
 	return out, nil
+}
+
+// Versions lists the kept site versions of the service's tenant, newest
+// first.
+func (s *Service) Versions(ctx context.Context) ([]core.SiteVersion, error) {
+	return s.store.Versions(ctx, s.tenant)
+}
+
+// Rollback restores a kept site version of the service's tenant in one
+// store batch, which adds a new version, and announces the new
+// generation exactly as a publish does.
+func (s *Service) Rollback(ctx context.Context, version int64) (*core.RollbackResult, error) {
+	res, err := s.store.Rollback(ctx, core.RollbackInput{Tenant: s.tenant, Version: version, Source: s.source})
+	if err != nil {
+		return nil, err
+	}
+	s.published(ctx, res.Generation)
+	return res, nil
 }

@@ -29,6 +29,9 @@ type Options struct {
 	Cache      core.Cache    // the shared L2; nil for none
 	L2TTL      time.Duration // of a generation's L2 entries; default 24h
 	Logger     *slog.Logger
+	// Source names who publishes through this service in the site
+	// versions it writes: "api" (the default) or the CLI's "cli:local".
+	Source string
 }
 
 // Service serves and publishes one engine's pages.
@@ -39,6 +42,7 @@ type Service struct {
 	l2       *l2 // nil without a shared cache
 	health   storeHealth
 	tenant   string
+	source   string
 	ttl      time.Duration
 	log      *slog.Logger
 
@@ -59,12 +63,16 @@ func New(store core.Store, opts Options) *Service {
 	if opts.Tenant == "" {
 		opts.Tenant = core.DefaultTenant
 	}
+	if opts.Source == "" {
+		opts.Source = "api"
+	}
 	return &Service{
 		store:    store,
 		renderer: render.New(opts.Logger),
 		l1:       cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
 		l2:       newL2(opts.Cache, opts.L2TTL, opts.Logger),
 		tenant:   opts.Tenant,
+		source:   opts.Source,
 		ttl:      opts.L1TTL,
 		log:      opts.Logger,
 	}

@@ -111,7 +111,20 @@ type Migrator interface {
 	Migrate(ctx context.Context) (applied []string, err error)
 }
 
+// versionKeeper is a store that keeps a bounded number of site versions.
+type versionKeeper interface{ SetKeepVersions(n int) }
+
 func openStore(ctx context.Context, cfg *config.Config) (core.Store, error) {
+	s, err := openBackend(ctx, cfg)
+	if err == nil && cfg.KeepVersions > 0 {
+		if k, ok := s.(versionKeeper); ok {
+			k.SetKeepVersions(cfg.KeepVersions)
+		}
+	}
+	return s, err
+}
+
+func openBackend(ctx context.Context, cfg *config.Config) (core.Store, error) {
 	switch cfg.Env {
 	case "local":
 		s, err := sqlite.Open(ctx, cfg.LocalDBPath)
