@@ -34,6 +34,7 @@ type Result struct {
 	Version    int64
 	PreviewURL string
 	Message    string
+	Unchanged  bool // the engine already had this content: nothing was written
 	Err        error
 }
 
@@ -96,6 +97,7 @@ func post(ctx context.Context, opts Options, file, route string) Result {
 		Version    int64  `json:"version"`
 		PreviewURL string `json:"previewUrl"`
 		Message    string `json:"message"`
+		Unchanged  bool   `json:"unchanged"`
 		Error      string `json:"error"`
 		Details    []struct {
 			Path    string `json:"path"`
@@ -115,7 +117,7 @@ func post(ctx context.Context, opts Options, file, route string) Result {
 		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
 		return res
 	}
-	res.Slug, res.Version, res.PreviewURL, res.Message = out.Slug, out.Version, out.PreviewURL, out.Message
+	res.Slug, res.Version, res.PreviewURL, res.Message, res.Unchanged = out.Slug, out.Version, out.PreviewURL, out.Message, out.Unchanged
 	return res
 }
 

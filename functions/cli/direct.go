@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/publish"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/functions/internal/engine"
 )
@@ -81,69 +83,160 @@ func firstEnv(getenv func(string) string, names ...string) string {
 	return ""
 }
 
-// runDirect publishes a directory with the local or turso strategy.
-func runDirect(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, directUsage) }
+// dest is one place to publish to, with its credentials resolved: from
+// flags and the environment, or from a named target.
+type dest struct {
+	name, strategy       string
+	url, key             string // api
+	db                   string // local
+	dbURL, dbToken       string // turso
+	redisURL, redisToken string // turso (and local): where to announce
+}
+
+// destFlags registers the flags that name a state store or an engine and
+// returns a function that reads them once parsed.
+func destFlags(fs *flag.FlagSet, args []string, getenv func(string) string) func() (dest, error) {
 	strategy := fs.String("strategy", publishStrategy(args, getenv), "local, turso or api")
 	db := fs.String("db", firstEnv(getenv, "FRONTBASE_LOCAL_DB_PATH"), "local: the SQLite file the engine serves")
 	dbURL := fs.String("db-url", firstEnv(getenv, "FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"), "turso: the database URL")
 	dbToken := fs.String("db-token", firstEnv(getenv, "FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"), "turso: the database token")
 	redisURL := fs.String("redis-url", firstEnv(getenv, "FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"), "the shared cache to announce the generation in")
 	redisToken := fs.String("redis-token", firstEnv(getenv, "FRONTBASE_REDIS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"), "the Upstash REST token")
+	return func() (dest, error) {
+		d := dest{name: *strategy, strategy: *strategy, db: *db, dbURL: *dbURL, dbToken: *dbToken, redisURL: *redisURL, redisToken: *redisToken}
+		switch d.strategy {
+		case "local":
+			if d.db == "" {
+				d.db = config.DefaultLocalDBPath
+			}
+		case "turso":
+			if d.dbURL == "" {
+				return d, errors.New("--strategy turso needs --db-url (or FRONTBASE_STATE_DB_URL / TURSO_DATABASE_URL)")
+			}
+		case "api":
+		default:
+			return d, fmt.Errorf("unknown strategy %q; expected local, turso or api", d.strategy)
+		}
+		return d, nil
+	}
+}
+
+// resolveTarget reads a named target's secrets from the environment.
+func resolveTarget(tg publish.Target, getenv func(string) string) (dest, error) {
+	d := dest{name: tg.Name, strategy: tg.Strategy, url: tg.URL, db: tg.DB, dbURL: tg.DBURL, redisURL: tg.RedisURL}
+	need := func(name, what string) (string, error) {
+		if name == "" {
+			return "", nil
+		}
+		v := getenv(name)
+		if v == "" {
+			return "", fmt.Errorf("%s is not set (it should hold %s)", name, what)
+		}
+		return v, nil
+	}
+	var err error
+	if d.key, err = need(tg.KeyEnv, "the engine's system key"); err != nil {
+		return d, err
+	}
+	if d.dbToken, err = need(tg.DBTokenEnv, "the database token"); err != nil {
+		return d, err
+	}
+	if d.redisToken, err = need(tg.RedisTokenEnv, "the Upstash REST token"); err != nil {
+		return d, err
+	}
+	if tg.RedisURLEnv != "" {
+		if d.redisURL, err = need(tg.RedisURLEnv, "the shared cache URL"); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// openDest opens the state store (and shared cache) of a local or turso
+// destination behind the one publish path, core/site.
+func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Service, func(), error) {
+	cfg := &config.Config{RedisURL: d.redisURL, RedisToken: d.redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT"),
+		KeepVersions: config.DefaultKeepVersions}
+	if v := getenv("FRONTBASE_KEEP_VERSIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, nil, fmt.Errorf("FRONTBASE_KEEP_VERSIONS: expected a positive integer")
+		}
+		cfg.KeepVersions = n
+	}
+	switch d.strategy {
+	case "local":
+		cfg.Env, cfg.LocalDBPath = "local", d.db
+	case "turso":
+		cfg.Env, cfg.StateDBURL, cfg.StateDBToken = "cloud", d.dbURL, d.dbToken
+	default:
+		return nil, nil, fmt.Errorf("strategy %q does not open a state store", d.strategy)
+	}
+	store, sharedCache, err := engine.OpenState(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeAll := func() {
+		store.Close()
+		if sharedCache != nil {
+			sharedCache.Close()
+		}
+	}
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache, Source: "cli:" + d.strategy})
+	return svc, closeAll, nil
+}
+
+// runDirect publishes a directory with the local or turso strategy.
+func runDirect(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, directUsage) }
+	readDest := destFlags(fs, args, getenv)
 	settingsFile := fs.String("settings", "", "project settings JSON file to publish with the pages")
 	force := fs.Bool("force", false, "republish unchanged pages too (a file's own \"force\" is ignored)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg := &config.Config{RedisURL: *redisURL, RedisToken: *redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT")}
-	switch *strategy {
-	case "local":
-		cfg.Env, cfg.LocalDBPath = "local", *db
-		if cfg.LocalDBPath == "" {
-			cfg.LocalDBPath = config.DefaultLocalDBPath
-		}
-	case "turso":
-		cfg.Env, cfg.StateDBURL, cfg.StateDBToken = "cloud", *dbURL, *dbToken
-		if cfg.StateDBURL == "" {
-			fmt.Fprintln(stderr, "publish: --strategy turso needs --db-url (or FRONTBASE_STATE_DB_URL / TURSO_DATABASE_URL)")
-			return 2
-		}
-	default:
-		fmt.Fprintf(stderr, "publish: unknown strategy %q; expected local, turso or api\n", *strategy)
+	d, err := readDest()
+	if err == nil && d.strategy == "api" {
+		err = errors.New("this is the direct publish; use --url for the api strategy")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprint(stderr, directUsage)
 		return 2
 	}
-
-	files, reqs, settings, bad := readSite(fs.Arg(0), *settingsFile, stdout)
-	if bad > 0 {
-		fmt.Fprintf(stdout, "%d invalid file(s): nothing was published\n", bad)
+	st := readSite(fs.Arg(0), *settingsFile, stdout)
+	if st.bad > 0 {
+		fmt.Fprintf(stdout, "%d invalid file(s): nothing was published\n", st.bad)
 		return 1
 	}
-	for _, r := range reqs {
-		r.Force = *force
+	if !publishDirect(ctx, d, st, *force, getenv, stdout, "") {
+		return 1
+	}
+	return 0
+}
+
+// publishDirect publishes a read site to a local or turso destination and
+// prints a line per page and a summary; it reports whether it succeeded.
+func publishDirect(ctx context.Context, d dest, st *siteDir, force bool, getenv func(string) string, stdout io.Writer, indent string) bool {
+	for _, r := range st.reqs {
+		r.Force = force
 	}
 	start := time.Now()
-	store, sharedCache, err := engine.OpenState(ctx, cfg)
+	svc, closeAll, err := openDest(ctx, d, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "publish:", err)
-		return 1
+		fmt.Fprintln(stdout, indent+"FAIL", err)
+		return false
 	}
-	defer func() {
-		store.Close()
-		if sharedCache != nil {
-			sharedCache.Close()
-		}
-	}()
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache})
-	res, err := svc.PublishSite(ctx, reqs, settings, "")
+	defer closeAll()
+	res, err := svc.PublishSite(ctx, st.reqs, st.settings, "")
 	if err != nil {
-		fmt.Fprintln(stdout, "FAIL", describe(err))
-		return 1
+		fmt.Fprintln(stdout, indent+"FAIL", describe(err))
+		return false
 	}
 	published := 0
 	for i, r := range res.Pages {
@@ -151,33 +244,45 @@ func runDirect(ctx context.Context, args []string, getenv func(string) string, s
 		if !r.Unchanged {
 			state, published = "published", published+1
 		}
-		fmt.Fprintf(stdout, "%-9s %-28s v%-3d %s\n", state, filepath.Base(files[i]), r.Version, r.PreviewURL)
+		fmt.Fprintf(stdout, "%s%-9s %-28s v%-3d %s\n", indent, state, filepath.Base(st.files[i]), r.Version, r.PreviewURL)
 	}
-	if settings != nil {
+	if st.settings != nil {
 		state := "unchanged"
 		if res.SettingsChanged {
 			state = "published"
 		}
-		fmt.Fprintf(stdout, "%-9s %s\n", state, filepath.Base(*settingsFile))
+		fmt.Fprintf(stdout, "%s%-9s %s\n", indent, state, filepath.Base(st.settingsFile))
 	}
-	fmt.Fprintf(stdout, "%s: %d published, %d unchanged, generation %d, %s\n",
-		*strategy, published, len(res.Pages)-published, res.Generation, time.Since(start).Round(time.Millisecond))
-	return 0
+	fmt.Fprintf(stdout, "%s%s: %d published, %d unchanged, generation %d, %s\n", indent,
+		d.strategy, published, len(res.Pages)-published, res.Generation, time.Since(start).Round(time.Millisecond))
+	return true
+}
+
+// siteDir is a directory of page files, read and validated.
+type siteDir struct {
+	dir, settingsFile string
+	files             []string
+	reqs              []*core.ImportRequest
+	settings          *core.Settings
+	bad               int // invalid files
 }
 
 // readSite reads and validates every page file of dir (name order) and the
 // settings file; it prints a FAIL line per invalid file and returns how
 // many there were.
-func readSite(dir, settingsFile string, out io.Writer) (files []string, reqs []*core.ImportRequest, settings *core.Settings, bad int) {
+func readSite(dir, settingsFile string, out io.Writer) *siteDir {
+	st := &siteDir{dir: dir, settingsFile: settingsFile}
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no *.json page files in %s", dir)
 	}
 	if err != nil {
 		fmt.Fprintln(out, "FAIL", err)
-		return nil, nil, nil, 1
+		st.bad = 1
+		return st
 	}
 	sort.Strings(files)
+	st.files = files
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		var req *core.ImportRequest
@@ -185,23 +290,23 @@ func readSite(dir, settingsFile string, out io.Writer) (files []string, reqs []*
 			req, err = core.DecodeImport(data)
 		}
 		if err != nil {
-			bad++
+			st.bad++
 			fmt.Fprintf(out, "FAIL %-28s %s\n", filepath.Base(f), describe(err))
 			continue
 		}
-		reqs = append(reqs, req)
+		st.reqs = append(st.reqs, req)
 	}
 	if settingsFile != "" {
 		data, err := os.ReadFile(settingsFile)
 		if err == nil {
-			settings, err = core.DecodeSettings(data)
+			st.settings, err = core.DecodeSettings(data)
 		}
 		if err != nil {
-			bad++
+			st.bad++
 			fmt.Fprintf(out, "FAIL %-28s %s\n", filepath.Base(settingsFile), describe(err))
 		}
 	}
-	return files, reqs, settings, bad
+	return st
 }
 
 // describe is an error's message with its field details.

@@ -18,7 +18,8 @@ const usage = `usage: frontbase publish [--strategy api] (--url URL)... [--targe
 
   Publishes every *.json page file of DIR (the control plane's
   {"page": ..., "force": ...} shape) to the engine at URL. Repeat --url,
-  or list one URL per line in a --targets file, to publish the same site
+  or list one URL per line in a --targets file (or name targets with
+  their strategies in a JSON targets file, below), to publish the same site
   to several engines (distributed mode): each target is reported, and the
   exit status is 1 if any page failed on any target.
   The URL defaults to $FRONTBASE_URL, the key to $FRONTBASE_SYSTEM_KEY
@@ -38,9 +39,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "migrate" {
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr) // migrate.go
 	}
+	if len(args) > 0 && args[0] == "versions" {
+		return runVersions(ctx, args[1:], getenv, stdout, stderr) // versions.go
+	}
+	if len(args) > 0 && args[0] == "rollback" {
+		return runRollback(ctx, args[1:], getenv, stdout, stderr) // versions.go
+	}
 	if len(args) == 0 || args[0] != "publish" {
-		fmt.Fprint(stderr, usage+"\n"+directUsage+"\n"+migrateUsage+"\n"+flushUsage)
+		fmt.Fprint(stderr, usage+"\n"+directUsage+"\n"+targetsUsage+"\n"+versionsUsage+"\n"+migrateUsage+"\n"+flushUsage)
 		return 2
+	}
+	if f := targetsFileArg(args[1:]); f != "" {
+		if data, err := os.ReadFile(f); err == nil && publish.IsNamedTargets(data) {
+			return runNamedTargets(ctx, args[1:], getenv, stdout, stderr) // targets.go
+		}
 	}
 	if publishStrategy(args[1:], getenv) != "api" {
 		return runDirect(ctx, args[1:], getenv, stdout, stderr) // direct.go
