@@ -230,3 +230,26 @@ func TestSiteVersions(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.Versions(t, s)
 }
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	s, srv := migrated(t)
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	_, err = again.LoadPage(ctx, core.PageQuery{Slug: "x"})
+	if err == nil || !strings.Contains(err.Error(), "schema is at version 99") || !strings.Contains(err.Error(), "run a newer release") {
+		t.Fatalf("a newer schema: %v, want a refusal naming version 99", err)
+	}
+	if _, err := again.PublishPage(ctx, page(t, "p", "x", false)); err == nil {
+		t.Fatal("a publish into a newer schema was accepted")
+	}
+	if _, err := again.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "version 99") {
+		t.Fatalf("migrate of a newer schema: %v", err)
+	}
+}
