@@ -794,3 +794,7 @@ func TestWorkflowsAndExecutions(t *testing.T) {
 func TestPublishPages(t *testing.T) {
 	storetest.PublishPages(t, openStore(t))
 }
+
+func TestDataCursors(t *testing.T) {
+	storetest.DataCursors(t, openStore(t))
+}
