@@ -57,10 +57,12 @@ func pgrstValue(v any) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// likeLiteral escapes PostgREST's like wildcard (*) and SQL's (% _) so a
-// contains/startsWith/endsWith value matches literally.
+// likeLiteral escapes LIKE's wildcards (% _, with PostgreSQL's default
+// escape character \) so a contains/startsWith/endsWith value matches
+// literally. PostgREST turns every * into %, escaped or not, so a * in the
+// value becomes _ (any one character): the match widens, never breaks.
 func likeLiteral(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `*`, `\*`).Replace(s)
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `*`, `_`).Replace(s)
 }
 
 // filter renders one condition as PostgREST's op.value (before URL
