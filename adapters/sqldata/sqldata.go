@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -89,7 +90,7 @@ func Build(req *workflow.DataRequest) (string, []any, error) {
 		if n != len(req.Params) {
 			return "", nil, fmt.Errorf("the query has %d ? placeholders but %d parameters were given", n, len(req.Params))
 		}
-		return req.Query, req.Params, nil
+		return req.Query, sqlArgs(slices.Clone(req.Params)), nil
 	}
 	table, err := quote(req.Table)
 	if err != nil {
@@ -246,7 +247,17 @@ func Build(req *workflow.DataRequest) (string, []any, error) {
 	default:
 		return "", nil, fmt.Errorf("operation %q is not supported", req.Operation)
 	}
-	return b.String(), args, nil
+	return b.String(), sqlArgs(args), nil
+}
+
+// sqlArgs stores booleans as 0/1: SQLite has no boolean type.
+func sqlArgs(args []any) []any {
+	for i, a := range args {
+		if v, ok := a.(bool); ok {
+			args[i] = map[bool]int64{false: 0, true: 1}[v]
+		}
+	}
+	return args
 }
 
 func limit(req *workflow.DataRequest) int {

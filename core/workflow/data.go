@@ -437,12 +437,12 @@ func (st *run) buildDataRequest(n *Node, sc scope) (*DataRequest, error) {
 	}
 	if req.Operation == OpQuery {
 		req.Query = str(n.Inputs["query"])
-		params, err := st.input(n, "queryParameters", sc)
+		params, err := st.document(n, "queryParameters", sc)
 		if err != nil {
 			return nil, err
 		}
 		if params == nil || params == "" {
-			if params, err = st.input(n, "parameters", sc); err != nil {
+			if params, err = st.document(n, "parameters", sc); err != nil {
 				return nil, err
 			}
 		}
@@ -589,7 +589,8 @@ func (st *run) whereConditions(n *Node, sc scope) ([]Condition, error) {
 			}
 		}
 	default:
-		v, err := st.input(n, "whereConditions", sc)
+		// A JSON text is filled value by value: a value cannot add a term.
+		v, err := st.document(n, "whereConditions", sc)
 		if err != nil {
 			return nil, err
 		}
