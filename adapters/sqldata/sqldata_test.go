@@ -17,6 +17,7 @@ import (
 	"github.com/frontbase/edge/adapters/sqldata"
 	"github.com/frontbase/edge/adapters/sqlite"
 	"github.com/frontbase/edge/adapters/testservers"
+	"github.com/frontbase/edge/adapters/turso"
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -29,7 +30,11 @@ type env struct {
 	svc *workflow.Service
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWithState(t, "sqlite") }
+
+// newEnvWithState keeps the workflow state in a SQLite file or in a second
+// tursodb (migrated), the two state stores.
+func newEnvWithState(t *testing.T, kind string) *env {
 	t.Helper()
 	tu := testservers.StartTurso(t)
 	c, err := libsql.NewConnector(tu.URL)
@@ -51,9 +56,25 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
-	state, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
+	var state interface {
+		core.Store
+		workflow.CursorStore
+	}
+	if kind == "turso" {
+		st, err := turso.Open(testservers.StartTurso(t).URL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		state = st
+	} else {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = st
 	}
 	t.Cleanup(func() { state.Close() })
 	svc := workflow.New(state, workflow.Options{DataSources: map[string]workflow.DataSource{"main": src}, Cursors: state})
@@ -324,7 +345,13 @@ func TestBuild(t *testing.T) {
 // Rows inserted between ticks are delivered exactly once, and ticks that
 // overlap run the workflow once.
 func TestDataChangeTrigger(t *testing.T) {
-	e := newEnv(t)
+	for _, state := range []string{"sqlite", "turso"} {
+		t.Run(state, func(t *testing.T) { testDataChangeTrigger(t, state) })
+	}
+}
+
+func testDataChangeTrigger(t *testing.T, stateKind string) {
+	e := newEnvWithState(t, stateKind)
 	ctx := context.Background()
 	trigger := map[string]any{"dataSource": "main", "table": "contacts", "operation": "insert", "timestampColumn": "updated_at"}
 	body := workflowJSON("changes", "data_change_trigger", trigger,
