@@ -435,3 +435,43 @@ func testDataChangeTrigger(t *testing.T, stateKind string) {
 		t.Fatalf("delivered %v, want each new row once: %v", delivered, want)
 	}
 }
+
+// A poll that fills its batch does not split rows sharing the last
+// timestamp: the cursor is strict (>), so the cut-off ones would be lost.
+func TestDataChangeTriggerKeepsEqualTimestampsTogether(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	trigger := map[string]any{"dataSource": "main", "table": "contacts", "timestampColumn": "updated_at"}
+	if _, err := e.svc.Deploy(ctx, workflowJSON("batch", "data_change_trigger", trigger, map[string]any{"type": "log", "message": "x"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RunDue(ctx); err != nil { // sets the cursor
+		t.Fatal(err)
+	}
+	var values []string
+	for i := range workflow.MaxChangesPerPoll - 2 {
+		values = append(values, fmt.Sprintf("('r%d@x.io', %d)", i, 100+i))
+	}
+	for i := range 3 {
+		values = append(values, fmt.Sprintf("('same%d@x.io', 500)", i))
+	}
+	if _, err := e.db.Exec(`INSERT INTO contacts (email, updated_at) VALUES ` + strings.Join(values, ", ")); err != nil {
+		t.Fatal(err)
+	}
+	var counts []int
+	for range 3 {
+		n, err := e.svc.RunDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		list, _ := e.svc.Store().ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "batch", Limit: 1})
+		full, _ := e.svc.Store().Execution(ctx, list[0].ID)
+		counts = append(counts, int(full.TriggerPayload.(map[string]any)["count"].(float64)))
+	}
+	if want := []int{workflow.MaxChangesPerPoll - 2, 3}; !slices.Equal(counts, want) {
+		t.Fatalf("polls delivered %v rows, want %v", counts, want)
+	}
+}
