@@ -858,3 +858,7 @@ func TestMigrationToSiteVersionsKeepsWhatIsPublished(t *testing.T) {
 		t.Fatalf("about after rollback = %s, %v; want %s", p.Document, err, doc)
 	}
 }
+
+func TestDataCursors(t *testing.T) {
+	storetest.DataCursors(t, openStore(t))
+}

@@ -253,3 +253,8 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatalf("migrate of a newer schema: %v", err)
 	}
 }
+
+func TestDataCursors(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.DataCursors(t, s)
+}

@@ -33,6 +33,9 @@ type Config struct {
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
 	WorkflowHTTPAllow string
 	WorkflowEnvAllow  []string
+	// DataSources are the databases data_request and data_change_trigger
+	// reach, from FRONTBASE_DATASOURCES (datasources.go).
+	DataSources []DataSource
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -75,6 +78,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if r.err != nil {
 		return nil, r.err
+	}
+	var err error
+	if c.DataSources, err = parseDataSources(getenv("FRONTBASE_DATASOURCES"), getenv); err != nil {
+		return nil, err
 	}
 	if c.Env == "cloud" {
 		switch scheme(c.StateDBURL) {

@@ -25,13 +25,12 @@ var triggerTypes = map[string]string{
 var actionTypes = map[string]bool{
 	"http_request": true, "transform": true, "condition": true, "log": true,
 	"set_variable": true, "toast": true, "redirect": true, "refresh": true, "http_response": true,
+	"data_request": true,
 }
 
 // unsupported are node types of the builder's catalogue this engine does
 // not run yet: refused at deploy with a clear message.
-var unsupported = map[string]string{
-	"data_request": "data_request is not supported by this engine yet",
-}
+var unsupported = map[string]string{}
 
 var triggerKinds = []string{"manual", "http_webhook", "scheduled", "data_change", "ui_event"}
 
@@ -341,6 +340,10 @@ func (g *Graph) checkInputs(n *Node, is *Issues) {
 		oneOf("scope", "local", "local", "session", "cookies", "url")
 	case "redirect":
 		need("url")
+	case "data_request":
+		checkDataRequest(n, p, is)
+	case "data_change_trigger":
+		checkDataChangeTrigger(n, p, is)
 	}
 	for _, name := range sortedKeys(n.Inputs) {
 		g.compileAll(n.Inputs[name], p+name, is)

@@ -81,6 +81,8 @@ func (st *run) node(n *Node, input any) (any, error) {
 		return input, nil
 	case "http_response":
 		return st.httpResponse(n, sc)
+	case "data_request":
+		return st.dataRequest(n, sc)
 	}
 	return nil, fmt.Errorf("node type %q cannot run", n.Type)
 }

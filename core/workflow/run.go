@@ -27,6 +27,10 @@ type Runner struct {
 	Env     map[string]any // $env: only the variables the operator allowed
 	Timeout time.Duration  // per execution; DefaultTimeout when 0
 	Now     func() time.Time
+	// Data are the configured data sources by name (data.go); DataMaxRows
+	// caps the rows one data_request returns (DefaultDataMaxRows when 0).
+	Data        map[string]DataSource
+	DataMaxRows int
 }
 
 // run is the state of one execution.

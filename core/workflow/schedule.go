@@ -97,7 +97,9 @@ func (s *Service) RunDue(ctx context.Context) (ran int, err error) {
 			ran++
 		}
 	}
-	return ran, errors.Join(errs...)
+	// data_change_trigger workflows poll on the same tick (datachange.go).
+	polled, err := s.PollDataChanges(ctx)
+	return ran + polled, errors.Join(append(errs, err)...)
 }
 
 func triggerKindsOf(s string) []string {

@@ -31,6 +31,11 @@ type Options struct {
 	PublicPerMinute int
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// DataSources are the configured databases by name (data_request,
+	// data_change_trigger); Cursors keeps the data_change_trigger cursors
+	// (the state store, when it can).
+	DataSources map[string]DataSource
+	Cursors     CursorStore
 }
 
 // Service deploys and runs workflows over a store.
@@ -42,6 +47,8 @@ type Service struct {
 	replays *replayGuard
 	cache   core.Cache
 	mem     *memCounter
+	data    map[string]DataSource
+	cursors CursorStore
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -62,7 +69,9 @@ func New(store core.Store, opts Options) *Service {
 	}
 	return &Service{
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources},
+		data:    opts.DataSources,
+		cursors: opts.Cursors,
 		graphs:  newBoundedCache[*Graph](1024),
 		public:  newLimiter(opts.PublicPerMinute, time.Minute),
 		replays: &replayGuard{seen: map[string]time.Time{}},
@@ -98,7 +107,8 @@ func (s *Service) Validate(body []byte) (*Issues, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, is := Parse(w)
+	g, is := Parse(w)
+	g.CheckDataSources(s.data, is)
 	return is, nil
 }
 
@@ -116,6 +126,7 @@ func (s *Service) Deploy(ctx context.Context, body []byte) (*DeployResult, error
 		return nil, err
 	}
 	g, is := Parse(w)
+	g.CheckDataSources(s.data, is)
 	if err := is.Err(); err != nil {
 		return nil, err
 	}

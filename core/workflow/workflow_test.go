@@ -49,7 +49,7 @@ func TestValidationErrorsHavePaths(t *testing.T) {
 		{"no trigger", []nd{{id: "l", typ: "log"}}, nil, "nodes", "one trigger"},
 		{"two triggers", []nd{trig, {id: "t2", typ: "webhook_trigger"}}, nil, "nodes[1].type", "exactly one trigger"},
 		{"unknown type", []nd{trig, {id: "x", typ: "teleport"}}, []string{"t->x"}, "nodes[1].type", `unknown node type "teleport"`},
-		{"data_request refused", []nd{trig, {id: "x", typ: "data_request"}}, []string{"t->x"}, "nodes[1].type", "not supported"},
+		{"data_request needs a source", []nd{trig, {id: "x", typ: "data_request"}}, []string{"t->x"}, "nodes[1].data.inputs.dataSource", "required"},
 		{"edge to a missing node", []nd{trig}, []string{"t->ghost"}, "edges[0].target", `"ghost"`},
 		{"edge from a missing node", []nd{trig, {id: "l", typ: "log"}}, []string{"ghost->l"}, "edges[0].source", `"ghost"`},
 		{"cycle", []nd{trig, {id: "a", typ: "log"}, {id: "b", typ: "log"}}, []string{"t->a", "a->b", "b->a"}, "edges", "cycle through nodes a, b"},

@@ -70,11 +70,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		return nil, err
 	}
 	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
+	cursors, _ := store.(workflow.CursorStore)
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
-	workflows, err := newWorkflows(store, sharedCache, cfg, logger)
+	workflows, err := newWorkflows(store, sharedCache, cfg, logger, cursors)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 
 // newWorkflows wires the actions engine: the guarded HTTP client with the
 // operator's allow-list, and $env limited to the allowed variables.
-func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
+func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
@@ -103,7 +104,13 @@ func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, 
 			env[name] = v
 		}
 	}
-	return workflow.New(store, workflow.Options{HTTP: workflow.NewHTTPClient(allow), Cache: sharedCache, Env: env, Logger: logger}), nil
+	client := workflow.NewHTTPClient(allow)
+	data, err := openDataSources(cfg.DataSources, client)
+	if err != nil {
+		return nil, err
+	}
+	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
+		DataSources: data, Cursors: cursors}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
