@@ -794,3 +794,7 @@ func TestWorkflowsAndExecutions(t *testing.T) {
 func TestPublishPages(t *testing.T) {
 	storetest.PublishPages(t, openStore(t))
 }
+
+func TestRateLimitRules(t *testing.T) {
+	storetest.RateLimits(t, openStore(t))
+}

@@ -225,3 +225,8 @@ func TestPublishPages(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.PublishPages(t, s)
 }
+
+func TestRateLimitRules(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.RateLimits(t, s)
+}

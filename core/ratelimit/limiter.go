@@ -1,0 +1,165 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// The counting is GCRA (the generic cell rate algorithm): a key's only
+// state is its theoretical arrival time (TAT). Each request moves it by
+// the emission interval T = ceil(window/limit); a request is allowed while
+// TAT - now stays within limit*T (≈ the window). So a fresh key lets exactly
+// `limit` requests through at once, then one more every T, and after a
+// whole idle window its full budget is back: a sliding window with O(1)
+// state. Times are in microseconds of the instance's clock.
+
+// Decision is what counting answered for one request.
+type Decision struct {
+	Allowed    bool
+	Limit      int64
+	Remaining  int64         // requests left right now
+	Reset      time.Duration // until the whole budget is back
+	RetryAfter time.Duration // until the next request would pass (denied only)
+}
+
+// Limiter counts one request against key's budget.
+type Limiter interface {
+	Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error)
+}
+
+// gcra turns the state a counter returned into a Decision. used is TAT -
+// now after the request (allowed) or before it (denied).
+func gcra(allowed bool, used, t, limit int64) Decision {
+	burst := limit * t
+	d := Decision{Allowed: allowed, Limit: limit, Reset: time.Duration(max(used, 0)) * time.Microsecond}
+	if allowed {
+		d.Remaining = min(max((burst-used)/t, 0), limit)
+		return d
+	}
+	d.RetryAfter = time.Duration(max(used+t-burst, 1)) * time.Microsecond
+	return d
+}
+
+func interval(limit int64, window time.Duration) int64 {
+	w := window.Microseconds()
+	return max((w+limit-1)/limit, 1)
+}
+
+// gcraScript is the whole check-and-count, atomic in Redis:
+// KEYS[1] the key; ARGV now (µs), T (µs), limit*T (µs). It returns
+// {1 allowed | 0 denied, TAT - now}. Numbers stay below 2^53, exact in
+// Lua's doubles, and are written with %.0f so none turns into 1e+15.
+const gcraScript = `local now = tonumber(ARGV[1])
+local t = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new = tat + t
+if new - now > burst then return {0, tat - now} end
+redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX', math.floor((new - now) / 1000) + 1000)
+return {1, new - now}`
+
+var gcraSHA = func() string {
+	sum := sha1.Sum([]byte(gcraScript))
+	return hex.EncodeToString(sum[:])
+}()
+
+// RedisLimiter counts in the shared cache with one script call per
+// request: EVALSHA, and EVAL once when the server does not know the script
+// yet (a restart or a flush forgets it).
+type RedisLimiter struct {
+	Cache core.Cache
+}
+
+func (l *RedisLimiter) Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error) {
+	t := interval(limit, window)
+	args := []any{"EVALSHA", gcraSHA, 1, key, now.UnixMicro(), t, limit * t}
+	res, err := l.Cache.Exec(ctx, args)
+	if err != nil && core.ErrorCode(err) == core.EINVALID && strings.Contains(err.Error(), "NOSCRIPT") {
+		args[0], args[1] = "EVAL", gcraScript
+		res, err = l.Cache.Exec(ctx, args)
+	}
+	if err != nil {
+		return Decision{}, err
+	}
+	if len(res) == 1 {
+		if pair, ok := res[0].([]any); ok && len(pair) == 2 {
+			a, aok := pair[0].(int64)
+			used, uok := pair[1].(int64)
+			if aok && uok {
+				return gcra(a == 1, used, t, limit), nil
+			}
+		}
+	}
+	return Decision{}, &core.Error{Code: core.EUNAVAILABLE, Message: "rate limit: the cache answered the script with an unexpected value"}
+}
+
+// MemoryLimiter is the same algorithm in this process, for engines with no
+// shared cache: each instance counts on its own, so N instances let up to
+// N times the limit through.
+type MemoryLimiter struct {
+	mu      sync.Mutex
+	tats map[string]int64 // key -> TAT (µs)
+	// MaxKeys bounds memory (default 100,000): past it, expired keys are
+	// dropped, and if none are, new keys are let through uncounted.
+	MaxKeys int
+}
+
+// NewMemoryLimiter returns an empty in-process limiter.
+func NewMemoryLimiter() *MemoryLimiter { return &MemoryLimiter{tats: map[string]int64{}} }
+
+var errFull = errors.New("rate limit: the in-process limiter is full")
+
+func (l *MemoryLimiter) Take(_ context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error) {
+	t, n := interval(limit, window), now.UnixMicro()
+	maxKeys := l.MaxKeys
+	if maxKeys <= 0 {
+		maxKeys = 100_000
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tat, known := l.tats[key]
+	if !known && len(l.tats) >= maxKeys {
+		l.sweep(n)
+		if len(l.tats) >= maxKeys {
+			return Decision{}, &core.Error{Code: core.EUNAVAILABLE, Message: "rate limit unavailable", Err: errFull}
+		}
+	}
+	tat = max(tat, n)
+	next := tat + t
+	if next-n > limit*t {
+		return gcra(false, tat-n, t, limit), nil
+	}
+	l.tats[key] = next
+	return gcra(true, next-n, t, limit), nil
+}
+
+// sweep drops the keys whose budget is whole again (TAT in the past).
+func (l *MemoryLimiter) sweep(now int64) {
+	for k, tat := range l.tats {
+		if tat <= now {
+			delete(l.tats, k)
+		}
+	}
+}
+
+// Keys is the number of keys held (tests).
+func (l *MemoryLimiter) Keys() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.tats)
+}
+
+// formatSeconds rounds a duration up to whole seconds for the headers.
+func formatSeconds(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(s, 0), 10)
+}
