@@ -5,7 +5,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,7 +105,7 @@ func (l *RedisLimiter) Take(ctx context.Context, key string, limit int64, window
 // shared cache: each instance counts on its own, so N instances let up to
 // N times the limit through.
 type MemoryLimiter struct {
-	mu      sync.Mutex
+	mu   sync.Mutex
 	tats map[string]int64 // key -> TAT (µs)
 	// MaxKeys bounds memory (default 100,000): past it, expired keys are
 	// dropped, and if none are, new keys are let through uncounted.
@@ -156,10 +155,4 @@ func (l *MemoryLimiter) Keys() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.tats)
-}
-
-// formatSeconds rounds a duration up to whole seconds for the headers.
-func formatSeconds(d time.Duration) string {
-	s := int64((d + time.Second - 1) / time.Second)
-	return strconv.FormatInt(max(s, 0), 10)
 }

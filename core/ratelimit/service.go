@@ -113,8 +113,8 @@ func (s *Service) rules(ctx context.Context) []compiled {
 	list, err := s.opts.Store.RateLimitRules(lctx, s.opts.Tenant)
 	if err != nil {
 		// Keep the last rules (none before the first load) and try again in
-		// a second, not on every request.
-		s.retryAt.Store(time.Now().Add(time.Second).UnixNano())
+		// a few seconds, not on every request.
+		s.retryAt.Store(time.Now().Add(5 * time.Second).UnixNano())
 		s.opts.Logger.WarnContext(ctx, "rate limit: cannot load the rules; keeping the last ones", "err", err)
 		if sn == nil {
 			sn = &snapshot{gen: gen - 1}
