@@ -18,7 +18,10 @@ import (
 // TAT - now stays within limit*T (≈ the window). So a fresh key lets exactly
 // `limit` requests through at once, then one more every T, and after a
 // whole idle window its full budget is back: a sliding window with O(1)
-// state. Times are in microseconds of the instance's clock.
+// state. Times are in microseconds, read where the count happens (Redis's
+// TIME inside the script, or under the in-process lock), so concurrent
+// requests from several instances are counted in the order they arrive and
+// instance clock skew cannot matter. Tests may pass a clock of their own.
 
 // Decision is what counting answered for one request.
 type Decision struct {
@@ -29,7 +32,8 @@ type Decision struct {
 	RetryAfter time.Duration // until the next request would pass (denied only)
 }
 
-// Limiter counts one request against key's budget.
+// Limiter counts one request against key's budget. now is the zero time
+// in production: the limiter reads its own clock at the moment it counts.
 type Limiter interface {
 	Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error)
 }
@@ -53,10 +57,15 @@ func interval(limit int64, window time.Duration) int64 {
 }
 
 // gcraScript is the whole check-and-count, atomic in Redis:
-// KEYS[1] the key; ARGV now (µs), T (µs), limit*T (µs). It returns
+// KEYS[1] the key; ARGV now (µs; "0": the server's TIME), T (µs),
+// limit*T (µs). It returns
 // {1 allowed | 0 denied, TAT - now}. Numbers stay below 2^53, exact in
 // Lua's doubles, and are written with %.0f so none turns into 1e+15.
 const gcraScript = `local now = tonumber(ARGV[1])
+if now == 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 local t = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -80,7 +89,11 @@ type RedisLimiter struct {
 
 func (l *RedisLimiter) Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error) {
 	t := interval(limit, window)
-	args := []any{"EVALSHA", gcraSHA, 1, key, now.UnixMicro(), t, limit * t}
+	var at int64
+	if !now.IsZero() {
+		at = now.UnixMicro()
+	}
+	args := []any{"EVALSHA", gcraSHA, 1, key, at, t, limit * t}
 	res, err := l.Cache.Exec(ctx, args)
 	if err != nil && core.ErrorCode(err) == core.EINVALID && strings.Contains(err.Error(), "NOSCRIPT") {
 		args[0], args[1] = "EVAL", gcraScript
@@ -118,13 +131,17 @@ func NewMemoryLimiter() *MemoryLimiter { return &MemoryLimiter{tats: map[string]
 var errFull = errors.New("rate limit: the in-process limiter is full")
 
 func (l *MemoryLimiter) Take(_ context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error) {
-	t, n := interval(limit, window), now.UnixMicro()
+	t := interval(limit, window)
 	maxKeys := l.MaxKeys
 	if maxKeys <= 0 {
 		maxKeys = 100_000
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if now.IsZero() {
+		now = time.Now()
+	}
+	n := now.UnixMicro()
 	tat, known := l.tats[key]
 	if !known && len(l.tats) >= maxKeys {
 		l.sweep(n)

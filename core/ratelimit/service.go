@@ -44,8 +44,10 @@ type Options struct {
 	// TrustedProxies may set X-Forwarded-For (see ClientIP).
 	TrustedProxies []netip.Prefix
 	Timeout        time.Duration // per count; default DefaultTimeout
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// Now, when set, is the clock counts use (tests); by default the
+	// limiter reads its own (Redis's TIME, or this process's).
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service loads the rules once per generation and applies them.
@@ -71,9 +73,6 @@ func New(opts Options) *Service {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -147,7 +146,10 @@ func (s *Service) Check(r *http.Request) Outcome {
 		return Outcome{}
 	}
 	out := Outcome{Rule: &c.Rule}
-	now := s.opts.Now()
+	var now time.Time
+	if s.opts.Now != nil {
+		now = s.opts.Now()
+	}
 	if time.Now().UnixNano() < s.downUntil.Load() {
 		out.Failed = true
 		return out
