@@ -43,15 +43,23 @@ func Contract(t *testing.T, l ratelimit.Limiter) {
 		decisions []ratelimit.Decision
 		wg        sync.WaitGroup
 	)
+	var firstErr error
 	for range 200 {
 		wg.Go(func() {
-			d := take(key, t0)
+			d, err := l.Take(ctx, key, limit, window, t0)
 			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				firstErr = err
+				return
+			}
 			decisions = append(decisions, d)
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	if firstErr != nil {
+		t.Fatalf("%d of 200 counts failed; one: %v", 200-len(decisions), firstErr)
+	}
 	var remaining []int64
 	for _, d := range decisions {
 		if !d.Allowed {
