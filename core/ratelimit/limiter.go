@@ -18,10 +18,15 @@ import (
 // TAT - now stays within limit*T (≈ the window). So a fresh key lets exactly
 // `limit` requests through at once, then one more every T, and after a
 // whole idle window its full budget is back: a sliding window with O(1)
-// state. Times are in microseconds, read where the count happens (Redis's
-// TIME inside the script, or under the in-process lock), so concurrent
-// requests from several instances are counted in the order they arrive and
-// instance clock skew cannot matter. Tests may pass a clock of their own.
+// state. Times are in microseconds.
+//
+// In Redis the instance sends its clock and the script keeps, beside the
+// TAT, the latest time any request brought to that key, and counts with
+// the later of the two. Requests that reach Redis out of order (their
+// clocks were read a moment apart) are therefore counted as if they came
+// in arrival order, and the script stays deterministic in its arguments
+// (no TIME call, as Upstash asks of scripts). An instance whose clock runs
+// ahead hands out budget early by that much skew at most.
 
 // Decision is what counting answered for one request.
 type Decision struct {
@@ -33,16 +38,18 @@ type Decision struct {
 }
 
 // Limiter counts one request against key's budget. now is the zero time
-// in production: the limiter reads its own clock at the moment it counts.
+// in production: the limiter reads the clock at the last moment (under its
+// lock in process). Tests pass a clock of their own.
 type Limiter interface {
 	Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error)
 }
 
 // gcra turns the state a counter returned into a Decision. used is TAT -
-// now after the request (allowed) or before it (denied).
-func gcra(allowed bool, used, t, limit int64) Decision {
+// now after the request (allowed) or before it (denied). Reset is capped at
+// the window: limit*T may exceed it by rounding (< limit µs).
+func gcra(allowed bool, used, t, limit int64, window time.Duration) Decision {
 	burst := limit * t
-	d := Decision{Allowed: allowed, Limit: limit, Reset: time.Duration(max(used, 0)) * time.Microsecond}
+	d := Decision{Allowed: allowed, Limit: limit, Reset: min(time.Duration(max(used, 0))*time.Microsecond, window)}
 	if allowed {
 		d.Remaining = min(max((burst-used)/t, 0), limit)
 		return d
@@ -56,23 +63,24 @@ func interval(limit int64, window time.Duration) int64 {
 	return max((w+limit-1)/limit, 1)
 }
 
-// gcraScript is the whole check-and-count, atomic in Redis:
-// KEYS[1] the key; ARGV now (µs; "0": the server's TIME), T (µs),
-// limit*T (µs). It returns
+// gcraScript is the whole check-and-count, atomic in Redis: KEYS[1] the
+// key, holding "TAT LATEST-NOW"; ARGV now, T and limit*T (µs). It returns
 // {1 allowed | 0 denied, TAT - now}. Numbers stay below 2^53, exact in
 // Lua's doubles, and are written with %.0f so none turns into 1e+15.
 const gcraScript = `local now = tonumber(ARGV[1])
-if now == 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
 local t = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local tat, last = 0, 0
+local v = redis.call('GET', KEYS[1])
+if v then
+  local a, b = string.match(v, '^(%d+) (%d+)$')
+  tat, last = tonumber(a) or 0, tonumber(b) or 0
+end
+if now < last then now = last end
 if tat < now then tat = now end
 local new = tat + t
 if new - now > burst then return {0, tat - now} end
-redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX', math.floor((new - now) / 1000) + 1000)
+redis.call('SET', KEYS[1], string.format('%.0f %.0f', new, now), 'PX', math.floor((new - now) / 1000) + 1000)
 return {1, new - now}`
 
 var gcraSHA = func() string {
@@ -89,11 +97,10 @@ type RedisLimiter struct {
 
 func (l *RedisLimiter) Take(ctx context.Context, key string, limit int64, window time.Duration, now time.Time) (Decision, error) {
 	t := interval(limit, window)
-	var at int64
-	if !now.IsZero() {
-		at = now.UnixMicro()
+	if now.IsZero() {
+		now = time.Now()
 	}
-	args := []any{"EVALSHA", gcraSHA, 1, key, at, t, limit * t}
+	args := []any{"EVALSHA", gcraSHA, 1, key, now.UnixMicro(), t, limit * t}
 	res, err := l.Cache.Exec(ctx, args)
 	if err != nil && core.ErrorCode(err) == core.EINVALID && strings.Contains(err.Error(), "NOSCRIPT") {
 		args[0], args[1] = "EVAL", gcraScript
@@ -107,7 +114,7 @@ func (l *RedisLimiter) Take(ctx context.Context, key string, limit int64, window
 			a, aok := pair[0].(int64)
 			used, uok := pair[1].(int64)
 			if aok && uok {
-				return gcra(a == 1, used, t, limit), nil
+				return gcra(a == 1, used, t, limit, window), nil
 			}
 		}
 	}
@@ -152,10 +159,10 @@ func (l *MemoryLimiter) Take(_ context.Context, key string, limit int64, window 
 	tat = max(tat, n)
 	next := tat + t
 	if next-n > limit*t {
-		return gcra(false, tat-n, t, limit), nil
+		return gcra(false, tat-n, t, limit, window), nil
 	}
 	l.tats[key] = next
-	return gcra(true, next-n, t, limit), nil
+	return gcra(true, next-n, t, limit, window), nil
 }
 
 // sweep drops the keys whose budget is whole again (TAT in the past).
