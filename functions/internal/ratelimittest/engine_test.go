@@ -393,3 +393,36 @@ func TestRuleManagement(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowRedisFailsOpenOrClosed pauses Redis (CLIENT PAUSE) instead of
+// stopping it: a count that outlasts FRONTBASE_RATELIMIT_TIMEOUT is a
+// failure, and each rule's policy applies.
+func TestSlowRedisFailsOpenOrClosed(t *testing.T) {
+	for _, mode := range []string{"cloud-redis", "cloud-upstash"} {
+		t.Run(mode, func(t *testing.T) {
+			e := enginetest.Start(t, enginetest.Options{Mode: mode, Env: map[string]string{"FRONTBASE_RATELIMIT_TIMEOUT": "300ms"}})
+			e.PublishDemo(t)
+			saveRule(t, e, `{"id":"open","pathPattern":"/about","limit":1000,"windowSeconds":3600,"key":"ip"}`)
+			saveRule(t, e, `{"id":"closed","pathPattern":"/contact","limit":1000,"windowSeconds":3600,"key":"ip","failClosed":true}`)
+			for _, p := range []string{"/about", "/contact"} { // loads the rules and the pages into L1
+				if resp, _ := e.Do(t, "GET", p, nil); resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s with Redis up: %d", p, resp.StatusCode)
+				}
+			}
+			if err := e.Servers.Redis.Client().Do(t.Context(), "CLIENT", "PAUSE", 2500, "ALL").Err(); err != nil {
+				t.Fatal(err)
+			}
+			resp, body := e.Do(t, "GET", "/contact", nil)
+			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+				t.Fatalf("fail-closed rule, Redis paused: %d %.200q", resp.StatusCode, body)
+			}
+			resp, _ = e.Do(t, "GET", "/about", nil)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("RateLimit-Limit") != "" {
+				t.Fatalf("fail-open rule, Redis paused: %d (RateLimit-Limit %q)", resp.StatusCode, resp.Header.Get("RateLimit-Limit"))
+			}
+			if !strings.Contains(e.Logs.String(), "rate limit: cannot count") {
+				t.Error("the failed count was not logged")
+			}
+		})
+	}
+}
