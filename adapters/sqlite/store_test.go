@@ -862,3 +862,7 @@ func TestMigrationToSiteVersionsKeepsWhatIsPublished(t *testing.T) {
 func TestDataCursors(t *testing.T) {
 	storetest.DataCursors(t, openStore(t))
 }
+
+func TestRateLimitRules(t *testing.T) {
+	storetest.RateLimits(t, openStore(t))
+}

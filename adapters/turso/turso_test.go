@@ -258,3 +258,8 @@ func TestDataCursors(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.DataCursors(t, s)
 }
+
+func TestRateLimitRules(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.RateLimits(t, s)
+}

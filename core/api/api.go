@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -28,6 +29,8 @@ type Options struct {
 	Logger       *slog.Logger
 	Workflows    *workflow.Service // the actions engine; nil leaves its routes out
 	Analytics    Analytics         // page-view counting; zero: off
+
+	RateLimits *ratelimit.Service // rate-limit rules (ratelimits.go); nil: no rules, no routes
 }
 
 type handler struct {
@@ -61,13 +64,14 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.Handle("POST /api/rollback", h.managed(h.rollback))
 	h.workflowRoutes(mux)  // workflows.go
 	h.analyticsRoutes(mux) // analytics.go
+	h.rateLimitRoutes(mux) // ratelimits.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})
 
 	mux.HandleFunc("GET /_frontbase/assets/{file...}", h.asset) // assets.go
 	mux.HandleFunc("/{path...}", h.publicPage)
-	return observe(opts.Logger, mux)
+	return observe(opts.Logger, h.rateLimited(mux)) // ratelimits.go
 }
 
 // managed guards a management route with the system key.

@@ -6,9 +6,12 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/frontbase/edge/core/ratelimit"
 )
 
 // Config is everything the engine reads from its environment.
@@ -36,6 +39,12 @@ type Config struct {
 	// DataSources are the databases data_request and data_change_trigger
 	// reach, from FRONTBASE_DATASOURCES (datasources.go).
 	DataSources []DataSource
+
+	// Rate limits: the proxies whose X-Forwarded-For is believed (none by
+	// default: the connection's address is the client), and how long one
+	// count in Redis may take before the rule's failure policy applies.
+	TrustedProxies   []netip.Prefix
+	RateLimitTimeout time.Duration
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -76,6 +85,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowHTTPAllow: getenv("FRONTBASE_HTTP_ALLOW"),
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
+	c.RateLimitTimeout = r.duration("FRONTBASE_RATELIMIT_TIMEOUT", ratelimit.DefaultTimeout)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -83,6 +93,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.DataSources, err = parseDataSources(getenv("FRONTBASE_DATASOURCES"), getenv); err != nil {
 		return nil, err
 	}
+	proxies, err := ratelimit.ParseTrustedProxies(getenv("FRONTBASE_TRUSTED_PROXIES"))
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_TRUSTED_PROXIES: expected CIDRs or IPs separated by commas: %w", err)
+	}
+	c.TrustedProxies = proxies
 	if c.Env == "cloud" {
 		switch scheme(c.StateDBURL) {
 		case "":

@@ -25,6 +25,10 @@ type Options struct {
 	SettingsFile string // optional project settings JSON
 	Client       *http.Client
 	Timeout      time.Duration // per request; default 30s
+
+	// RateLimitsFile is an optional ratelimits.json ({"rules": [...]}):
+	// it replaces the engine's whole rule set (PUT /api/ratelimits).
+	RateLimitsFile string
 }
 
 // Result is one file's outcome.
@@ -61,15 +65,18 @@ func Push(ctx context.Context, opts Options) ([]Result, error) {
 	sort.Strings(files)
 	var results []Result
 	if opts.SettingsFile != "" {
-		results = append(results, post(ctx, opts, opts.SettingsFile, "/api/import/settings"))
+		results = append(results, post(ctx, opts, opts.SettingsFile, http.MethodPost, "/api/import/settings"))
+	}
+	if opts.RateLimitsFile != "" {
+		results = append(results, post(ctx, opts, opts.RateLimitsFile, http.MethodPut, "/api/ratelimits"))
 	}
 	for _, f := range files {
-		results = append(results, post(ctx, opts, f, "/api/import"))
+		results = append(results, post(ctx, opts, f, http.MethodPost, "/api/import"))
 	}
 	return results, nil
 }
 
-func post(ctx context.Context, opts Options, file, route string) Result {
+func post(ctx context.Context, opts Options, file, method, route string) Result {
 	res := Result{File: file}
 	body, err := os.ReadFile(file)
 	if err != nil {
@@ -78,7 +85,7 @@ func post(ctx context.Context, opts Options, file, route string) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(opts.URL, "/")+route, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(opts.URL, "/")+route, bytes.NewReader(body))
 	if err != nil {
 		res.Err = err
 		return res

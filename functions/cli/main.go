@@ -14,7 +14,7 @@ import (
 	"github.com/frontbase/edge/core/publish"
 )
 
-const usage = `usage: frontbase publish [--strategy api] (--url URL)... [--targets FILE] [--key KEY] [--settings FILE] DIR
+const usage = `usage: frontbase publish [--strategy api] (--url URL)... [--targets FILE] [--key KEY] [--settings FILE] [--ratelimits FILE] DIR
 
   Publishes every *.json page file of DIR (the control plane's
   {"page": ..., "force": ...} shape) to the engine at URL. Repeat --url,
@@ -22,6 +22,8 @@ const usage = `usage: frontbase publish [--strategy api] (--url URL)... [--targe
   their strategies in a JSON targets file, below), to publish the same site
   to several engines (distributed mode): each target is reported, and the
   exit status is 1 if any page failed on any target.
+  --ratelimits FILE (a ratelimits.json: {"rules": [...]}) replaces the
+  engine's rate-limit rules (PUT /api/ratelimits).
   The URL defaults to $FRONTBASE_URL, the key to $FRONTBASE_SYSTEM_KEY
   (prefer it: flags show in ps).
 `
@@ -70,6 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	targets := fs.String("targets", "", "file of engine URLs, one per line (# comments)")
 	key := fs.String("key", getenv("FRONTBASE_SYSTEM_KEY"), "system key")
 	settings := fs.String("settings", "", "project settings JSON file to publish first")
+	rateLimits := fs.String("ratelimits", "", "rate-limit rules JSON file ({\"rules\": [...]}) that replaces the engine's rules")
 	parallel := fs.Int("parallel", 4, "targets published at the same time")
 	fs.String("strategy", "api", "api (this mode), local or turso: see frontbase publish --strategy local -h")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -100,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	opts := publish.Options{Key: *key, Dir: fs.Arg(0), SettingsFile: *settings}
+	opts := publish.Options{Key: *key, Dir: fs.Arg(0), SettingsFile: *settings, RateLimitsFile: *rateLimits}
 	if len(urls) == 1 {
 		opts.URL = urls[0]
 		results, err := publish.Push(ctx, opts)

@@ -20,6 +20,7 @@ import (
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -71,6 +72,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	}
 	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
 	cursors, _ := store.(workflow.CursorStore)
+	rules, _ := store.(ratelimit.Store)
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
@@ -87,6 +89,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views,
+		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
 }

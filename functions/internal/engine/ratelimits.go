@@ -1,0 +1,28 @@
+package engine
+
+import (
+	"log/slog"
+
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/site"
+)
+
+// newRateLimits wires the rate-limit rules: counted in the shared cache
+// (one Lua script per limited request) when there is one, in this process
+// otherwise. Nil when the store cannot keep rules.
+func newRateLimits(cfg *config.Config, store ratelimit.Store, sharedCache core.Cache, svc *site.Service, logger *slog.Logger) *ratelimit.Service {
+	if store == nil {
+		return nil
+	}
+	var limiter ratelimit.Limiter
+	if sharedCache != nil {
+		limiter = &ratelimit.RedisLimiter{Cache: sharedCache}
+	}
+	return ratelimit.New(ratelimit.Options{
+		Store: store, Tenant: cfg.Tenant, Limiter: limiter,
+		Generation: svc.Generation, Published: svc.Published,
+		TrustedProxies: cfg.TrustedProxies, Timeout: cfg.RateLimitTimeout, Logger: logger,
+	})
+}
