@@ -27,6 +27,9 @@ type Options struct {
 	Cache   core.Cache     // counts guards across instances; nil: in process
 	Env     map[string]any // $env: only what FRONTBASE_WORKFLOW_ENV_ALLOW lists
 	Timeout time.Duration  // per execution; DefaultTimeout when 0
+	// Parallel bounds the nodes of one execution running at once
+	// (DefaultParallel when 0).
+	Parallel int
 	// PublicPerMinute bounds /api/public/execute per client (default 60).
 	PublicPerMinute int
 	Logger          *slog.Logger
@@ -62,7 +65,7 @@ func New(store core.Store, opts Options) *Service {
 	}
 	return &Service{
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Parallel: opts.Parallel},
 		graphs:  newBoundedCache[*Graph](1024),
 		public:  newLimiter(opts.PublicPerMinute, time.Minute),
 		replays: &replayGuard{seen: map[string]time.Time{}},
