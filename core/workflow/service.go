@@ -297,7 +297,7 @@ func (s *Service) Webhook(ctx context.Context, id string, r *http.Request, body 
 		return nil, err
 	}
 	if secret := signingSecret(g); secret != "" {
-		if err := s.checkSignature(id, secret, r.Header.Get("X-Frontbase-Signature"), body); err != nil {
+		if err := s.checkSignature(ctx, id, secret, r.Header.Get("X-Frontbase-Signature"), body); err != nil {
 			return nil, err
 		}
 	}
@@ -384,7 +384,7 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-func (s *Service) checkSignature(id, secret, header string, body []byte) error {
+func (s *Service) checkSignature(ctx context.Context, id, secret, header string, body []byte) error {
 	var ts, sig string
 	for _, f := range strings.Split(header, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
@@ -410,14 +410,14 @@ func (s *Service) checkSignature(id, secret, header string, body []byte) error {
 	if !hmac.Equal([]byte(want), []byte("t="+ts+",v1="+strings.ToLower(sig))) {
 		return core.Errorf(core.EUNAUTHORIZED, "X-Frontbase-Signature does not match the body")
 	}
-	if !s.replays.first(id+"|"+sig, now) {
+	if !s.firstDelivery(ctx, id, strings.ToLower(sig), time.Unix(unix, 0), now) { // replay.go
 		return core.Errorf(core.EUNAUTHORIZED, "X-Frontbase-Signature was already used (replay refused)")
 	}
 	return nil
 }
 
 // replayGuard remembers signatures seen within the tolerance window (per
-// instance).
+// instance; firstDelivery uses the shared cache when there is one).
 type replayGuard struct {
 	mu   sync.Mutex
 	seen map[string]time.Time
