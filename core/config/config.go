@@ -32,6 +32,9 @@ type Config struct {
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
 	WorkflowHTTPAllow string
 	WorkflowEnvAllow  []string
+	// ExecutionRetention is FRONTBASE_EXECUTION_RETENTION, read by
+	// core/workflow.ParseRetention (the engine refuses to start on a bad one).
+	ExecutionRetention string
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -70,6 +73,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowHTTPAllow: getenv("FRONTBASE_HTTP_ALLOW"),
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
+	c.ExecutionRetention = getenv("FRONTBASE_EXECUTION_RETENTION")
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -17,9 +18,23 @@ import (
 // caller's context say less.
 const DefaultTimeout = 30 * time.Second
 
-// maxRecordedOutput is the most JSON one node's outputs may take in an
-// execution record; bigger outputs are recorded as a note of their size.
-const maxRecordedOutput = 64 << 10
+// Record size caps (execution records are kept in the state store; see
+// retention.go for how long). Anything bigger is recorded as a note of its
+// size, {"truncated": true, "approxBytes": N}:
+//
+//	maxRecordedTrigger  the trigger's payload (a webhook body may be MiBs)
+//	maxRecordedOutput   one node's outputs
+//	maxRecordedOutputs  all node outputs of one record together (in
+//	                    topological order: later nodes get the note)
+//	maxResult           the result, which the caller also gets back
+//	maxLogMessage       one log line (cut, marked with an ellipsis)
+const (
+	maxRecordedTrigger = 16 << 10
+	maxRecordedOutput  = 16 << 10
+	maxRecordedOutputs = 256 << 10
+	maxResult          = 64 << 10
+	maxLogMessage      = 4 << 10
+)
 
 // Runner executes graphs.
 type Runner struct {
@@ -60,6 +75,7 @@ type run struct {
 	results  chan finished
 	failed   error
 	timeout  time.Duration
+	recorded int // approximate bytes of node outputs in the record
 }
 
 // slot is one node's progress in an execution.
@@ -70,6 +86,7 @@ type slot struct {
 	out       any
 	err       error // the execution's error when this node failed
 	child     *run  // set when the node ran next to others
+	size      int   // the recorded outputs' approximate JSON size
 }
 
 const (
@@ -135,7 +152,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 		r: r, g: g, ctx: ctx, now: now(),
 		exec: &core.Execution{
 			ID: NewID(), WorkflowID: g.Workflow.ID, Status: core.ExecExecuting, TriggerType: triggerType,
-			TriggerPayload: payload, VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{},
+			TriggerPayload: capped(payload, maxRecordedTrigger), VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{},
 			NodeExecutions: make([]core.NodeExecution, n),
 		},
 		outputs: map[string]any{}, done: map[string]any{}, branch: map[string]string{}, vars: map[string]any{}, trigger: payload,
@@ -188,7 +205,12 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 			st.exec.Status = core.ExecCancelled
 		}
 	}
-	st.exec.Result = capOutput(st.exec.Result)
+	st.exec.Result = capped(st.exec.Result, maxResult)
+	for i, l := range st.exec.Logs {
+		if len(l.Message) > maxLogMessage {
+			st.exec.Logs[i].Message = strings.ToValidUTF8(l.Message[:maxLogMessage], "") + "…"
+		}
+	}
 	return st.exec
 }
 
@@ -316,7 +338,8 @@ func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
 		ne.Status, ne.Error = core.NodeError, err.Error()
 		sl.err = fmt.Errorf("node %q (%s): %w", n.ID, n.Type, err)
 	case ran:
-		ne.Status, ne.Outputs, ne.Branch = core.NodeCompleted, capOutput(out), st.branch[n.ID]
+		ne.Outputs, sl.size = capOutput(out, maxRecordedOutput)
+		ne.Status, ne.Branch = core.NodeCompleted, st.branch[n.ID]
 		sl.out = out
 		st.done[n.ID] = out
 	}
@@ -358,6 +381,9 @@ func (st *run) record() {
 		}
 		if st.exec.NodeExecutions[i].Status != core.NodeCompleted {
 			continue
+		}
+		if st.recorded += sl.size; st.recorded > maxRecordedOutputs && sl.size > 0 {
+			st.exec.NodeExecutions[i].Outputs = map[string]any{"truncated": true, "approxBytes": sl.size, "reason": "the record's outputs are over their cap"}
 		}
 		n := st.g.order[i]
 		st.outputs[n.ID] = sl.out
@@ -501,12 +527,18 @@ func (st *run) document(n *Node, name string, sc scope) (any, error) {
 	return st.input(n, name, sc)
 }
 
-// capOutput keeps an output for the record when its JSON is about
-// maxRecordedOutput or less (estimated without encoding it).
-func capOutput(v any) any {
-	if n := approxSize(v, maxRecordedOutput); n > maxRecordedOutput {
-		return map[string]any{"truncated": true, "approxBytes": n}
+// capOutput keeps v for the record when its JSON is about limit bytes or
+// less (estimated without encoding it), and returns that estimate.
+func capOutput(v any, limit int) (any, int) {
+	n := approxSize(v, limit)
+	if n > limit {
+		return map[string]any{"truncated": true, "approxBytes": n}, n
 	}
+	return v, n
+}
+
+func capped(v any, limit int) any {
+	v, _ = capOutput(v, limit)
 	return v
 }
 

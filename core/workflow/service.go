@@ -30,6 +30,10 @@ type Options struct {
 	// Parallel bounds the nodes of one execution running at once
 	// (DefaultParallel when 0).
 	Parallel int
+	// Retention of execution records (retention.go); nil: DefaultRetention.
+	// Pruner deletes them; nil: the store, when it implements ExecutionPruner.
+	Retention *Retention
+	Pruner    ExecutionPruner
 	// PublicPerMinute bounds /api/public/execute per client (default 60).
 	PublicPerMinute int
 	Logger          *slog.Logger
@@ -47,6 +51,9 @@ type Service struct {
 	mem     *memCounter
 	log     *slog.Logger
 	now     func() time.Time
+
+	retention Retention // retention.go
+	pruner    ExecutionPruner
 }
 
 // New returns a Service.
@@ -63,7 +70,14 @@ func New(store core.Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Retention == nil {
+		opts.Retention = &DefaultRetention
+	}
+	if opts.Pruner == nil {
+		opts.Pruner, _ = store.(ExecutionPruner)
+	}
 	return &Service{
+		retention: *opts.Retention, pruner: opts.Pruner,
 		store:   store,
 		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Parallel: opts.Parallel},
 		graphs:  newBoundedCache[*Graph](1024),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,4 +121,23 @@ func TestBackgroundWithoutScheduler(t *testing.T) {
 	}()
 	cancel()
 	<-done
+}
+
+func TestRunRejectsBadSchedulerAndRetention(t *testing.T) {
+	tests := []struct {
+		name, key, value string
+	}{
+		{"scheduler", "FRONTBASE_SCHEDULER", "sometimes"},
+		{"retention", "FRONTBASE_EXECUTION_RETENTION", "forever"},
+		{"retention under an hour", "FRONTBASE_EXECUTION_RETENTION", "10m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{tt.key: tt.value, "FRONTBASE_LOCAL_DB_PATH": filepath.Join(t.TempDir(), "pages.db")}
+			err := run(context.Background(), func(k string) string { return env[k] }, nil)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.key+":") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("got %v, want one line naming %s", err, tt.key)
+			}
+		})
+	}
 }

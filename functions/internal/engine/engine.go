@@ -70,11 +70,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		return nil, err
 	}
 	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
+	pruner, _ := store.(workflow.ExecutionPruner)
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
-	workflows, err := newWorkflows(store, sharedCache, cfg, logger)
+	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -92,10 +93,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 
 // newWorkflows wires the actions engine: the guarded HTTP client with the
 // operator's allow-list, and $env limited to the allowed variables.
-func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
+func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
+	}
+	retention, err := workflow.ParseRetention(cfg.ExecutionRetention)
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
 	}
 	env := map[string]any{}
 	for _, name := range cfg.WorkflowEnvAllow {
@@ -103,7 +108,8 @@ func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, 
 			env[name] = v
 		}
 	}
-	return workflow.New(store, workflow.Options{HTTP: workflow.NewHTTPClient(allow), Cache: sharedCache, Env: env, Logger: logger}), nil
+	return workflow.New(store, workflow.Options{HTTP: workflow.NewHTTPClient(allow), Cache: sharedCache, Env: env, Logger: logger,
+		Retention: &retention, Pruner: pruner}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
