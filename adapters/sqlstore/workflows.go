@@ -233,10 +233,12 @@ func (s *Store) ListExecutions(ctx context.Context, q core.ExecutionQuery) ([]co
 
 // DeleteExecutionsBefore deletes at most limit execution records started
 // before `before`, oldest first, in one statement (core/workflow's
-// retention calls it in bounded batches).
+// retention calls it in bounded batches). The orders follow the indexes
+// (executions_by_start, executions_by_workflow) with no tie-breaker, so a
+// batch reads only the rows it deletes instead of sorting the backlog.
 func (s *Store) DeleteExecutionsBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	return s.deleteExecutions(ctx, "prune executions", `DELETE FROM executions WHERE id IN (
-		SELECT id FROM executions WHERE started_at < ? ORDER BY started_at, id LIMIT ?)`, FormatTime(before), limit)
+		SELECT id FROM executions WHERE started_at < ? ORDER BY started_at LIMIT ?)`, FormatTime(before), limit)
 }
 
 // WorkflowsOverExecutions lists up to limit workflows with more than keep
@@ -272,7 +274,7 @@ func (s *Store) WorkflowsOverExecutions(ctx context.Context, keep, limit int) ([
 // before `before`.
 func (s *Store) TrimExecutions(ctx context.Context, workflowID string, keep int, before time.Time, limit int) (int, error) {
 	return s.deleteExecutions(ctx, "trim executions", `DELETE FROM executions WHERE started_at < ? AND id IN (
-		SELECT id FROM executions WHERE workflow_id = ? ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?)`,
+		SELECT id FROM executions WHERE workflow_id = ? ORDER BY started_at DESC LIMIT ? OFFSET ?)`,
 		FormatTime(before), workflowID, limit, keep)
 }
 
