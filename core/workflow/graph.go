@@ -141,7 +141,7 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 	}
 	g.sort(is)
 	if len(g.order) == len(g.Nodes) {
-		g.buildPlan()
+		g.plan = g.buildPlan()
 	}
 	if g.Trigger != nil && len(is.Errors) == 0 {
 		seen := map[string]bool{}

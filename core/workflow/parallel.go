@@ -29,7 +29,7 @@ var pureTypes = map[string]bool{
 }
 
 // buildPlan indexes the topological order; g.order must hold every node.
-func (g *Graph) buildPlan() {
+func (g *Graph) buildPlan() *plan {
 	n := len(g.order)
 	p := &plan{rank: make(map[string]int, n), succ: make([][]int, n), npred: make([]int, n), barrier: make([]bool, n)}
 	for i, node := range g.order {
@@ -45,7 +45,7 @@ func (g *Graph) buildPlan() {
 		}
 		p.barrier[i] = readsShared(node)
 	}
-	g.plan = p
+	return p
 }
 
 func containsInt(s []int, v int) bool {

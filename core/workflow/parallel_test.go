@@ -248,3 +248,25 @@ func TestFailureSkipsNodesNotStarted(t *testing.T) {
 		}
 	}
 }
+
+func TestWhichNodesWaitForEverythingBefore(t *testing.T) {
+	tests := []struct {
+		name string
+		n    Node
+		want bool
+	}{
+		{"trigger", Node{Type: "webhook_trigger"}, false},
+		{"plain http_request", Node{Type: "http_request", Inputs: map[string]any{"url": "https://x/{{ $input.id }}"}}, false},
+		{"$node in a url", Node{Type: "http_request", Inputs: map[string]any{"url": `https://x/{{ $node["a"].data.id }}`}}, true},
+		{"$vars deep in a condition", Node{Type: "condition", Inputs: map[string]any{"conditions": []any{map[string]any{"field": "{{ $vars.n }}"}}}}, true},
+		{"$node as plain text", Node{Type: "log", Inputs: map[string]any{"message": "costs $node"}}, false},
+		{"set_variable of $trigger", Node{Type: "set_variable", Inputs: map[string]any{"key": "k", "value": "{{ $trigger.a }}"}}, false},
+		{"custom code", Node{Type: "transform", Inputs: map[string]any{"operation": "customCode"}}, true},
+		{"a type this file does not know", Node{Type: "data_request"}, true},
+	}
+	for _, tt := range tests {
+		if got := readsShared(&tt.n); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

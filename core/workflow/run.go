@@ -66,6 +66,7 @@ type run struct {
 	sc      scope
 
 	// the scheduler's state (parent run only)
+	plan     *plan
 	slots    []slot
 	ready    []int // topological positions whose predecessors have all finished
 	waiting  []int // decided to run, waiting for a free slot
@@ -144,8 +145,9 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	if payload == nil {
 		payload = map[string]any{}
 	}
-	if g.plan == nil {
-		g.buildPlan()
+	pl := g.plan
+	if pl == nil { // a graph not built by Parse; never written back (graphs are shared)
+		pl = g.buildPlan()
 	}
 	n := len(g.order)
 	st := &run{
@@ -156,7 +158,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 			NodeExecutions: make([]core.NodeExecution, n),
 		},
 		outputs: map[string]any{}, done: map[string]any{}, branch: map[string]string{}, vars: map[string]any{}, trigger: payload,
-		slots: make([]slot, n), firstErr: n, timeout: timeout,
+		slots: make([]slot, n), firstErr: n, timeout: timeout, plan: pl,
 	}
 	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
@@ -170,8 +172,8 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	buf := make([]int, 2*n) // ready and waiting each hold at most n
 	st.ready, st.waiting = buf[:0:n], buf[n:n]
 	for i := range st.slots {
-		st.slots[i].remaining = g.plan.npred[i]
-		if g.plan.npred[i] == 0 {
+		st.slots[i].remaining = pl.npred[i]
+		if pl.npred[i] == 0 {
 			st.ready = append(st.ready, i)
 		}
 	}
@@ -222,7 +224,7 @@ func (st *run) decide() bool {
 	progress := false
 	for k := 0; k < len(st.ready); {
 		i := st.ready[k]
-		if st.g.plan.barrier[i] && i != st.next {
+		if st.plan.barrier[i] && i != st.next {
 			k++
 			continue
 		}
@@ -346,7 +348,7 @@ func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
 	if sl.err != nil && i < st.firstErr {
 		st.firstErr = i
 	}
-	for _, j := range st.g.plan.succ[i] {
+	for _, j := range st.plan.succ[i] {
 		if st.slots[j].remaining--; st.slots[j].remaining == 0 {
 			st.ready = insertSorted(st.ready, j)
 		}
