@@ -35,6 +35,9 @@ type Config struct {
 	// ExecutionRetention is FRONTBASE_EXECUTION_RETENTION, read by
 	// core/workflow.ParseRetention (the engine refuses to start on a bad one).
 	ExecutionRetention string
+	// WorkflowParallel is FRONTBASE_WORKFLOW_PARALLEL: the most nodes of
+	// one execution running at once (the engine checks it: 1 to 64).
+	WorkflowParallel string
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -74,6 +77,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
 	c.ExecutionRetention = getenv("FRONTBASE_EXECUTION_RETENTION")
+	c.WorkflowParallel = getenv("FRONTBASE_WORKFLOW_PARALLEL")
 	if r.err != nil {
 		return nil, r.err
 	}

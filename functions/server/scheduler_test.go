@@ -123,13 +123,15 @@ func TestBackgroundWithoutScheduler(t *testing.T) {
 	<-done
 }
 
-func TestRunRejectsBadSchedulerAndRetention(t *testing.T) {
+func TestRunRejectsBadSchedulerRetentionAndParallel(t *testing.T) {
 	tests := []struct {
 		name, key, value string
 	}{
 		{"scheduler", "FRONTBASE_SCHEDULER", "sometimes"},
 		{"retention", "FRONTBASE_EXECUTION_RETENTION", "forever"},
 		{"retention under an hour", "FRONTBASE_EXECUTION_RETENTION", "10m"},
+		{"parallel of zero", "FRONTBASE_WORKFLOW_PARALLEL", "0"},
+		{"parallel not a number", "FRONTBASE_WORKFLOW_PARALLEL", "many"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

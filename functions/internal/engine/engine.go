@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/frontbase/edge/adapters/redis"
@@ -102,6 +103,12 @@ func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
 	}
+	parallel := 0 // workflow.DefaultParallel
+	if v := strings.TrimSpace(cfg.WorkflowParallel); v != "" {
+		if parallel, err = strconv.Atoi(v); err != nil || parallel < 1 || parallel > 64 {
+			return nil, fmt.Errorf("FRONTBASE_WORKFLOW_PARALLEL: expected a number of nodes from 1 to 64, got %q", v)
+		}
+	}
 	env := map[string]any{}
 	for _, name := range cfg.WorkflowEnvAllow {
 		if v, ok := os.LookupEnv(name); ok {
@@ -109,7 +116,7 @@ func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache
 		}
 	}
 	return workflow.New(store, workflow.Options{HTTP: workflow.NewHTTPClient(allow), Cache: sharedCache, Env: env, Logger: logger,
-		Retention: &retention, Pruner: pruner}), nil
+		Retention: &retention, Pruner: pruner, Parallel: parallel}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
