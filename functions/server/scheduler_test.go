@@ -63,8 +63,10 @@ func TestTwoReplicasRunASlotOnce(t *testing.T) {
 	if _, err := first.(*turso.Store).Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// The clock is past the next minute, so a slot after the deploy is due.
-	later := func() time.Time { return time.Now().Add(2 * time.Minute) }
+	// The clock stands past the next minute, so a slot after the deploy is
+	// due, and still, so every tick sees that same slot.
+	at := time.Now().Add(2 * time.Minute)
+	later := func() time.Time { return at }
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	replicas := []*workflow.Service{
 		workflow.New(first, workflow.Options{Now: later, Logger: logger}),
