@@ -792,6 +792,10 @@ func TestWorkflowsAndExecutions(t *testing.T) {
 	storetest.Workflows(t, openStore(t))
 }
 
+func TestExecutionRetention(t *testing.T) {
+	storetest.Retention(t, openStore(t))
+}
+
 func TestPublishPages(t *testing.T) {
 	storetest.PublishPages(t, openStore(t))
 }

@@ -230,3 +230,65 @@ func (s *Store) ListExecutions(ctx context.Context, q core.ExecutionQuery) ([]co
 	}
 	return out, nil
 }
+
+// DeleteExecutionsBefore deletes at most limit execution records started
+// before `before`, oldest first, in one statement (core/workflow's
+// retention calls it in bounded batches). The orders follow the indexes
+// (executions_by_start, executions_by_workflow) with no tie-breaker, so a
+// batch reads only the rows it deletes instead of sorting the backlog.
+func (s *Store) DeleteExecutionsBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	return s.deleteExecutions(ctx, "prune executions", `DELETE FROM executions WHERE id IN (
+		SELECT id FROM executions WHERE started_at < ? ORDER BY started_at LIMIT ?)`, FormatTime(before), limit)
+}
+
+// WorkflowsOverExecutions lists up to limit workflows with more than keep
+// execution records.
+func (s *Store) WorkflowsOverExecutions(ctx context.Context, keep, limit int) ([]string, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.b.DB.QueryContext(ctx, `SELECT workflow_id FROM executions GROUP BY workflow_id
+		HAVING count(*) > ? ORDER BY workflow_id LIMIT ?`, keep, limit)
+	if err != nil {
+		return nil, s.dbError("list workflows over their execution cap", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.dbError("list workflows over their execution cap", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbError("list workflows over their execution cap", err)
+	}
+	return out, nil
+}
+
+// TrimExecutions deletes, in one statement, at most limit of a workflow's
+// execution records beyond its keep newest, only among those started
+// before `before`.
+func (s *Store) TrimExecutions(ctx context.Context, workflowID string, keep int, before time.Time, limit int) (int, error) {
+	return s.deleteExecutions(ctx, "trim executions", `DELETE FROM executions WHERE started_at < ? AND id IN (
+		SELECT id FROM executions WHERE workflow_id = ? ORDER BY started_at DESC LIMIT ? OFFSET ?)`,
+		FormatTime(before), workflowID, limit, keep)
+}
+
+func (s *Store) deleteExecutions(ctx context.Context, what, query string, args ...any) (int, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return 0, err
+	}
+	// RETURNING counts the rows: not every backend reports rows affected
+	// (tursodb over Hrana answers 0).
+	results, err := s.batch(ctx, what, []Stmt{{query + " RETURNING id", args}})
+	if err != nil {
+		return 0, err
+	}
+	return len(results[0]), nil
+}

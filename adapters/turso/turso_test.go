@@ -221,6 +221,11 @@ func TestWorkflowsAndExecutions(t *testing.T) {
 	storetest.Workflows(t, s)
 }
 
+func TestExecutionRetention(t *testing.T) {
+	s, _ := migrated(t)
+	storetest.Retention(t, s)
+}
+
 func TestPublishPages(t *testing.T) {
 	s, _ := migrated(t)
 	storetest.PublishPages(t, s)

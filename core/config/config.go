@@ -45,6 +45,12 @@ type Config struct {
 	// count in Redis may take before the rule's failure policy applies.
 	TrustedProxies   []netip.Prefix
 	RateLimitTimeout time.Duration
+	// ExecutionRetention is FRONTBASE_EXECUTION_RETENTION, read by
+	// core/workflow.ParseRetention (the engine refuses to start on a bad one).
+	ExecutionRetention string
+	// WorkflowParallel is FRONTBASE_WORKFLOW_PARALLEL: the most nodes of
+	// one execution running at once (the engine checks it: 1 to 64).
+	WorkflowParallel string
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -86,6 +92,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
 	c.RateLimitTimeout = r.duration("FRONTBASE_RATELIMIT_TIMEOUT", ratelimit.DefaultTimeout)
+	c.ExecutionRetention = getenv("FRONTBASE_EXECUTION_RETENTION")
+	c.WorkflowParallel = getenv("FRONTBASE_WORKFLOW_PARALLEL")
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -1,8 +1,9 @@
 // Package tick is the scheduled job every platform's timer calls (an
 // EventBridge schedule on Lambda, Cloud Scheduler on Cloud Functions, a
 // Vercel cron). Today it checks that the state store answers and reports
-// the publish generation; it flushes the counters buffered in Redis (core/analytics)
-// and runs the scheduled workflows that are due.
+// the publish generation; it flushes the counters buffered in Redis (core/analytics),
+// runs the scheduled workflows that are due and deletes execution records
+// past their retention.
 package tick
 
 import (
@@ -27,10 +28,15 @@ type Report struct {
 	FlushReport *analytics.Report `json:"flush,omitempty"`
 	FlushError  string            `json:"flushError,omitempty"`
 	// WorkflowsRun counts scheduled workflows this tick ran (one per due slot).
-	WorkflowsRun  int     `json:"workflowsRun"`
-	WorkflowError string  `json:"workflowError,omitempty"`
-	DurationMs    float64 `json:"durationMs"`
-	BudgetMs      int64   `json:"budgetMs,omitempty"` // the time the tick was given, when it had a deadline
+	WorkflowsRun  int    `json:"workflowsRun"`
+	WorkflowError string `json:"workflowError,omitempty"`
+	// Pruned counts execution records the retention deleted this tick
+	// (bounded per tick; a backlog drains over ticks); PruneError why it
+	// stopped.
+	Pruned     int     `json:"pruned"`
+	PruneError string  `json:"pruneError,omitempty"`
+	DurationMs float64 `json:"durationMs"`
+	BudgetMs   int64   `json:"budgetMs,omitempty"` // the time the tick was given, when it had a deadline
 }
 
 // Ticker runs ticks against a store.
@@ -52,6 +58,13 @@ type Flusher interface {
 // Scheduler runs due scheduled workflows (core/workflow.Service).
 type Scheduler interface {
 	RunDue(ctx context.Context) (ran int, err error)
+}
+
+// Pruner deletes execution records past their retention, in bounded
+// batches (core/workflow.Service). A Scheduler that is also a Pruner is
+// asked to prune after the due workflows ran.
+type Pruner interface {
+	PruneExecutions(ctx context.Context) (deleted int, err error)
 }
 
 // Tick runs one tick within ctx's deadline. A store that cannot be reached
@@ -91,6 +104,13 @@ func (t *Ticker) Tick(ctx context.Context) (Report, error) {
 		r.WorkflowsRun = n
 		if err != nil {
 			r.WorkflowError = core.ErrorMessage(err)
+		}
+		if p, ok := t.Workflows.(Pruner); ok && ctx.Err() == nil {
+			n, err := p.PruneExecutions(ctx)
+			r.Pruned = n
+			if err != nil {
+				r.PruneError = core.ErrorMessage(err)
+			}
 		}
 		r.DurationMs = float64(now().Sub(start).Microseconds()) / 1000
 	}

@@ -2,7 +2,9 @@ package tick
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/frontbase/edge/core"
@@ -38,6 +40,42 @@ func TestTickRunsDueWorkflows(t *testing.T) {
 			r, err := tk.Tick(context.Background())
 			if (err != nil) != (tt.storeErr != nil) || r.WorkflowsRun != tt.wantRun || r.WorkflowError != tt.wantErr || tt.sched.calls != tt.calls {
 				t.Errorf("report %+v, err %v, calls %d", r, err, tt.sched.calls)
+			}
+		})
+	}
+}
+
+type pruningScheduler struct {
+	fakeScheduler
+	pruned int
+	err    error
+}
+
+func (p *pruningScheduler) PruneExecutions(context.Context) (int, error) { return p.pruned, p.err }
+
+func TestTickPrunesAfterTheWorkflows(t *testing.T) {
+	tests := []struct {
+		name    string
+		sched   Scheduler
+		want    int
+		wantErr string
+	}{
+		{"a scheduler that prunes", &pruningScheduler{fakeScheduler: fakeScheduler{ran: 1}, pruned: 500}, 500, ""},
+		{"a prune failure is reported", &pruningScheduler{pruned: 20, err: core.Errorf(core.EUNAVAILABLE, "db busy")}, 20, "db busy"},
+		{"a scheduler that does not prune", &fakeScheduler{ran: 1}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := (&Ticker{Store: fakeStore{gen: 1}, Workflows: tt.sched}).Tick(context.Background())
+			if err != nil || r.Pruned != tt.want || r.PruneError != tt.wantErr {
+				t.Errorf("report %+v, %v", r, err)
+			}
+			// The report keeps every field it had; pruned is always there.
+			b, _ := json.Marshal(r)
+			for _, field := range []string{`"generation"`, `"storeOk"`, `"flushed"`, `"workflowsRun"`, `"durationMs"`, `"pruned"`} {
+				if !strings.Contains(string(b), field) {
+					t.Errorf("report %s has no %s", b, field)
+				}
 			}
 		})
 	}

@@ -2,9 +2,11 @@ package workflow
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontbase/edge/core"
 )
@@ -74,4 +76,32 @@ func BenchmarkDirect10Nodes(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10, "ns/node")
+}
+
+// BenchmarkFanOut runs four independent http_request branches against a
+// server answering after 5 ms, one node at a time and four at a time.
+func BenchmarkFanOut(b *testing.B) {
+	tg := newTarget(b, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+		w.Write([]byte(`{}`))
+	})
+	nodes := []nd{{id: "t", typ: "trigger"}}
+	var edges []string
+	for i := range 4 {
+		id := "h" + strconv.Itoa(i)
+		nodes = append(nodes, nd{id: id, typ: "http_request", in: map[string]any{"url": tg.URL + "/" + id}})
+		edges = append(edges, "t->"+id)
+	}
+	g := mustParse(b, build(b, nodes, edges...))
+	for _, parallel := range []int{1, 4} {
+		b.Run("parallel="+strconv.Itoa(parallel), func(b *testing.B) {
+			r := runnerFor(b, tg)
+			r.Parallel = parallel
+			for b.Loop() {
+				if e := r.Run(context.Background(), g, "manual", nil); e.Status != core.ExecCompleted {
+					b.Fatal(e.Error)
+				}
+			}
+		})
+	}
 }

@@ -139,6 +139,9 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 		g.in[e.Target] = append(g.in[e.Target], e)
 	}
 	g.sort(is)
+	if len(g.order) == len(g.Nodes) {
+		g.plan = g.buildPlan()
+	}
 	if g.Trigger != nil && len(is.Errors) == 0 {
 		seen := map[string]bool{}
 		g.reach(g.Trigger.ID, seen)

@@ -39,6 +39,7 @@ type Graph struct {
 	in, out  map[string][]Edge
 	order    []*Node // topological
 	tmpl     map[string]*template
+	plan     *plan // the scheduler's index of order (parallel.go)
 }
 
 type rawNode struct {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -17,9 +18,23 @@ import (
 // caller's context say less.
 const DefaultTimeout = 30 * time.Second
 
-// maxRecordedOutput is the most JSON one node's outputs may take in an
-// execution record; bigger outputs are recorded as a note of their size.
-const maxRecordedOutput = 64 << 10
+// Record size caps (execution records are kept in the state store; see
+// retention.go for how long). Anything bigger is recorded as a note of its
+// size, {"truncated": true, "approxBytes": N}:
+//
+//	maxRecordedTrigger  the trigger's payload (a webhook body may be MiBs)
+//	maxRecordedOutput   one node's outputs
+//	maxRecordedOutputs  all node outputs of one record together (in
+//	                    topological order: later nodes get the note)
+//	maxResult           the result, which the caller also gets back
+//	maxLogMessage       one log line (cut, marked with an ellipsis)
+const (
+	maxRecordedTrigger = 16 << 10
+	maxRecordedOutput  = 16 << 10
+	maxRecordedOutputs = 256 << 10
+	maxResult          = 64 << 10
+	maxLogMessage      = 4 << 10
+)
 
 // Runner executes graphs.
 type Runner struct {
@@ -31,9 +46,15 @@ type Runner struct {
 	// caps the rows one data_request returns (DefaultDataMaxRows when 0).
 	Data        map[string]DataSource
 	DataMaxRows int
+	// Parallel bounds the nodes of one execution running at the same time
+	// (DefaultParallel when 0; 1 runs one node at a time). A workflow's
+	// settings.maxParallel may lower it, never raise it.
+	Parallel int
 }
 
-// run is the state of one execution.
+// run is the state of one execution. The scheduler (Run) is the only
+// goroutine that writes it; a node started next to others runs on a
+// child run (see child) whose records are merged in topological order.
 type run struct {
 	r       *Runner
 	g       *Graph
@@ -42,10 +63,51 @@ type run struct {
 	outputs map[string]any // by node id and by label
 	done    map[string]any // by node id: outputs of completed nodes
 	branch  map[string]string
-	vars    map[string]any
+	vars    map[string]any // what set_variable writes
+	seen    map[string]any // what $vars reads: vars, or the parent's for a child
 	trigger any
 	now     time.Time
 	sc      scope
+
+	// the scheduler's state (parent run only)
+	plan     *plan
+	slots    []slot
+	ready    []int // topological positions whose predecessors have all finished
+	waiting  []int // decided to run, waiting for a free slot
+	next     int   // the first position not yet recorded
+	inflight int
+	firstErr int // the lowest position that finished with an error
+	results  chan finished
+	failed   error
+	timeout  time.Duration
+	recorded int // approximate bytes of node outputs in the record
+}
+
+// slot is one node's progress in an execution.
+type slot struct {
+	state     uint8
+	remaining int // predecessors not finished yet
+	input     any
+	out       any
+	err       error // the execution's error when this node failed
+	child     *run  // set when the node ran next to others
+	size      int   // the recorded outputs' approximate JSON size
+}
+
+const (
+	pending uint8 = iota
+	queued
+	running
+	over
+)
+
+// finished is a node's result coming back from its goroutine.
+type finished struct {
+	i     int
+	out   any
+	err   error
+	dur   time.Duration
+	child *run
 }
 
 // NewID returns a random execution id.
@@ -60,6 +122,16 @@ func NewID() string {
 
 // Run executes g once with the trigger's outputs. It always returns a
 // record; the execution's own failure is in its Status and Error.
+//
+// Nodes run in topological order; a node whose predecessors have all
+// finished may start while other such nodes run (at most Parallel at a
+// time). What an execution shows stays the same as one node at a time:
+// the record lists nodes in topological order, logs, effects, variables
+// and the result are merged in that order, and a node that reads other
+// nodes' outputs or variables ($node, $vars) starts only after every node
+// before it in that order is recorded. After a node fails, nodes that have
+// not started are skipped; nodes already running finish and are recorded
+// as they ended.
 func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload any) *core.Execution {
 	now := time.Now
 	if r.Now != nil {
@@ -77,62 +149,270 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	if payload == nil {
 		payload = map[string]any{}
 	}
+	pl := g.plan
+	if pl == nil { // a graph not built by Parse; never written back (graphs are shared)
+		pl = g.buildPlan()
+	}
+	n := len(g.order)
 	st := &run{
 		r: r, g: g, ctx: ctx, now: now(),
 		exec: &core.Execution{
 			ID: NewID(), WorkflowID: g.Workflow.ID, Status: core.ExecExecuting, TriggerType: triggerType,
-			TriggerPayload: payload, VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{},
+			TriggerPayload: capped(payload, maxRecordedTrigger), VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{},
+			NodeExecutions: make([]core.NodeExecution, n),
 		},
 		outputs: map[string]any{}, done: map[string]any{}, branch: map[string]string{}, vars: map[string]any{}, trigger: payload,
+		slots: make([]slot, n), firstErr: n, timeout: timeout, plan: pl,
 	}
+	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
-	var failed error
-	for _, n := range g.order {
-		ne := core.NodeExecution{NodeID: n.ID, Type: n.Type, Status: core.NodeSkipped}
-		input, live := st.liveInput(n)
-		if failed != nil || !live {
-			st.exec.NodeExecutions = append(st.exec.NodeExecutions, ne)
+	bound := r.Parallel
+	if bound <= 0 {
+		bound = DefaultParallel
+	}
+	if p, ok := number(g.Settings["maxParallel"]); ok && p >= 1 && int(p) < bound {
+		bound = int(p)
+	}
+	buf := make([]int, 2*n) // ready and waiting each hold at most n
+	st.ready, st.waiting = buf[:0:n], buf[n:n]
+	for i := range st.slots {
+		st.slots[i].remaining = pl.npred[i]
+		if pl.npred[i] == 0 {
+			st.ready = append(st.ready, i)
+		}
+	}
+	for st.next < n {
+		progress := st.decide()
+		if st.launch(bound) {
+			progress = true
+		}
+		st.record()
+		if st.next >= n || progress {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			failed = fmt.Errorf("execution deadline of %s exceeded before node %q", timeout, n.ID)
-			if errors.Is(err, context.Canceled) {
-				failed = fmt.Errorf("execution cancelled before node %q", n.ID)
-			}
-			ne.Status, ne.Error = core.NodeError, failed.Error()
-			st.exec.NodeExecutions = append(st.exec.NodeExecutions, ne)
-			continue
+		if st.inflight == 0 { // cannot happen in a DAG; never hang on it
+			st.failed = fmt.Errorf("execution stalled before node %q", g.order[st.next].ID)
+			break
 		}
-		start := time.Now()
-		out, err := st.node(n, input)
-		ne.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-		if err != nil {
-			failed = fmt.Errorf("node %q (%s): %w", n.ID, n.Type, err)
-			ne.Status, ne.Error = core.NodeError, err.Error()
-			st.exec.NodeExecutions = append(st.exec.NodeExecutions, ne)
-			continue
+		d := <-st.results
+		st.inflight--
+		st.slots[d.i].child = d.child
+		if took, ok := d.child.branch[g.order[d.i].ID]; ok {
+			st.branch[g.order[d.i].ID] = took
 		}
-		ne.Status, ne.Outputs, ne.Branch = core.NodeCompleted, capOutput(out), st.branch[n.ID]
-		st.exec.NodeExecutions = append(st.exec.NodeExecutions, ne)
-		st.done[n.ID] = out
-		st.outputs[n.ID] = out
-		if n.Label != "" {
-			if _, taken := st.outputs[n.Label]; !taken {
-				st.outputs[n.Label] = out
-			}
-		}
-		st.exec.Result = out
+		st.finish(d.i, true, d.out, d.err, d.dur)
+		st.record()
 	}
 	st.exec.EndedAt = time.Now().UTC()
 	st.exec.Status = core.ExecCompleted
-	if failed != nil {
-		st.exec.Status, st.exec.Error = core.ExecError, failed.Error()
+	if st.failed != nil {
+		st.exec.Status, st.exec.Error = core.ExecError, st.failed.Error()
 		if errors.Is(ctx.Err(), context.Canceled) {
 			st.exec.Status = core.ExecCancelled
 		}
 	}
-	st.exec.Result = capOutput(st.exec.Result)
+	st.exec.Result = capped(st.exec.Result, maxResult)
+	for i, l := range st.exec.Logs {
+		if len(l.Message) > maxLogMessage {
+			st.exec.Logs[i].Message = strings.ToValidUTF8(l.Message[:maxLogMessage], "") + "…"
+		}
+	}
 	return st.exec
+}
+
+// decide settles the ready nodes, lowest position first: skipped (an
+// earlier node failed, or no live edge leads in), failed (past the
+// deadline), or queued to run. A node reading shared state waits until
+// every node before it is recorded.
+func (st *run) decide() bool {
+	progress := false
+	for k := 0; k < len(st.ready); {
+		i := st.ready[k]
+		if st.plan.barrier[i] && i != st.next {
+			k++
+			continue
+		}
+		st.ready = append(st.ready[:k], st.ready[k+1:]...)
+		progress = true
+		n := st.g.order[i]
+		input, live := st.liveInput(n)
+		if st.firstErr < i || !live {
+			st.finish(i, false, nil, nil, 0)
+			continue
+		}
+		if st.expired(i) {
+			continue
+		}
+		st.slots[i].input, st.slots[i].state = input, queued
+		st.waiting = insertSorted(st.waiting, i)
+	}
+	return progress
+}
+
+// expired fails node i when the execution's context has ended.
+func (st *run) expired(i int) bool {
+	err := st.ctx.Err()
+	if err == nil {
+		return false
+	}
+	id := st.g.order[i].ID
+	failed := fmt.Errorf("execution deadline of %s exceeded before node %q", st.timeout, id)
+	if errors.Is(err, context.Canceled) {
+		failed = fmt.Errorf("execution cancelled before node %q", id)
+	}
+	st.finish(i, false, nil, failed, 0)
+	return true
+}
+
+// launch starts queued nodes while slots are free: on this goroutine when
+// it is the only node that can run (a chain pays nothing for the
+// scheduler), otherwise each on its own goroutine with a child run.
+func (st *run) launch(bound int) bool {
+	progress := false
+	for len(st.waiting) > 0 && st.inflight < bound {
+		i := st.waiting[0]
+		st.waiting = st.waiting[:copy(st.waiting, st.waiting[1:])]
+		progress = true
+		n := st.g.order[i]
+		if st.firstErr < i { // an earlier node failed meanwhile
+			st.finish(i, false, nil, nil, 0)
+			continue
+		}
+		if st.expired(i) {
+			continue
+		}
+		input := st.slots[i].input
+		st.slots[i].input = nil
+		if st.inflight == 0 && i == st.next && (len(st.waiting) == 0 || bound == 1) {
+			start := time.Now()
+			out, err := st.node(n, input)
+			st.finish(i, true, out, err, time.Since(start))
+			continue
+		}
+		if st.results == nil {
+			st.results = make(chan finished, bound)
+		}
+		st.slots[i].state = running
+		st.inflight++
+		go st.child().work(i, n, input, st.results)
+	}
+	return progress
+}
+
+// child is a run for one node started next to others: it reads the
+// parent's outputs and variables (frozen while it may read them: see
+// decide) and collects its logs, effects, variables and branch apart.
+func (st *run) child() *run {
+	return &run{
+		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs,
+		exec: &core.Execution{}, branch: map[string]string{}, vars: map[string]any{}, seen: st.vars,
+	}
+}
+
+func (c *run) work(i int, n *Node, input any, results chan<- finished) {
+	start := time.Now()
+	var out any
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("node failed: %v", p)
+			}
+		}()
+		out, err = c.node(n, input)
+	}()
+	results <- finished{i: i, out: out, err: err, dur: time.Since(start), child: c}
+}
+
+// finish settles node i: skipped when it did not run (ran false, no
+// error), failed, or completed; its successors become ready once all
+// their predecessors have finished.
+func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
+	n := st.g.order[i]
+	sl := &st.slots[i]
+	sl.state = over
+	ne := &st.exec.NodeExecutions[i]
+	ne.NodeID, ne.Type, ne.Status = n.ID, n.Type, core.NodeSkipped
+	if ran {
+		ne.DurationMs = float64(dur.Microseconds()) / 1000
+	}
+	switch {
+	case err != nil && !ran: // failed before it ran
+		ne.Status, ne.Error = core.NodeError, err.Error()
+		sl.err = err
+	case err != nil:
+		ne.Status, ne.Error = core.NodeError, err.Error()
+		sl.err = fmt.Errorf("node %q (%s): %w", n.ID, n.Type, err)
+	case ran:
+		ne.Outputs, sl.size = capOutput(out, maxRecordedOutput)
+		ne.Status, ne.Branch = core.NodeCompleted, st.branch[n.ID]
+		sl.out = out
+		st.done[n.ID] = out
+	}
+	if sl.err != nil && i < st.firstErr {
+		st.firstErr = i
+	}
+	for _, j := range st.plan.succ[i] {
+		if st.slots[j].remaining--; st.slots[j].remaining == 0 {
+			st.ready = insertSorted(st.ready, j)
+		}
+	}
+}
+
+// record merges finished nodes into the execution in topological order:
+// outputs for $node, the result, and a child run's logs, effects and
+// variables; the first failure in that order is the execution's error.
+func (st *run) record() {
+	for st.next < len(st.slots) && st.slots[st.next].state == over {
+		i := st.next
+		st.next++
+		sl := &st.slots[i]
+		if c := sl.child; c != nil {
+			st.exec.Logs = append(st.exec.Logs, c.exec.Logs...)
+			st.exec.Effects = append(st.exec.Effects, c.exec.Effects...)
+			st.exec.VariableMutations = append(st.exec.VariableMutations, c.exec.VariableMutations...)
+			if st.exec.Response == nil {
+				st.exec.Response = c.exec.Response
+			}
+			for k, v := range c.vars {
+				st.vars[k] = v
+			}
+			sl.child = nil
+		}
+		if sl.err != nil {
+			if st.failed == nil {
+				st.failed = sl.err
+			}
+			continue
+		}
+		if st.exec.NodeExecutions[i].Status != core.NodeCompleted {
+			continue
+		}
+		if st.recorded += sl.size; st.recorded > maxRecordedOutputs && sl.size > 0 {
+			st.exec.NodeExecutions[i].Outputs = map[string]any{"truncated": true, "approxBytes": sl.size, "reason": "the record's outputs are over their cap"}
+		}
+		n := st.g.order[i]
+		st.outputs[n.ID] = sl.out
+		if n.Label != "" {
+			if _, taken := st.outputs[n.Label]; !taken {
+				st.outputs[n.Label] = sl.out
+			}
+		}
+		st.exec.Result = sl.out
+		sl.out = nil
+	}
+}
+
+// insertSorted inserts v into the ascending list s.
+func insertSorted(s []int, v int) []int {
+	k := len(s)
+	for k > 0 && s[k-1] > v {
+		k--
+	}
+	s = append(s, 0)
+	copy(s[k+1:], s[k:])
+	s[k] = v
+	return s
 }
 
 // liveInput returns a node's input and whether it runs: the trigger always
@@ -179,11 +459,11 @@ func handleIs(n *Node, took, handle string) bool {
 	return false
 }
 
-// scope returns the expression scope for a node: one map per execution
-// (nodes run one at a time), with $input set to the node's input.
+// scope returns the expression scope for a node: one map per run (a
+// child run has its own), with $input set to the node's input.
 func (st *run) scope(input any) scope {
 	if st.sc == nil {
-		st.sc = newScope(input, st.trigger, st.outputs, st.vars, st.r.Env, st.now)
+		st.sc = newScope(input, st.trigger, st.outputs, st.seen, st.r.Env, st.now)
 	}
 	st.sc["$input"] = input
 	return st.sc
@@ -253,12 +533,18 @@ func (st *run) document(n *Node, name string, sc scope) (any, error) {
 	return st.input(n, name, sc)
 }
 
-// capOutput keeps an output for the record when its JSON is about
-// maxRecordedOutput or less (estimated without encoding it).
-func capOutput(v any) any {
-	if n := approxSize(v, maxRecordedOutput); n > maxRecordedOutput {
-		return map[string]any{"truncated": true, "approxBytes": n}
+// capOutput keeps v for the record when its JSON is about limit bytes or
+// less (estimated without encoding it), and returns that estimate.
+func capOutput(v any, limit int) (any, int) {
+	n := approxSize(v, limit)
+	if n > limit {
+		return map[string]any{"truncated": true, "approxBytes": n}, n
 	}
+	return v, n
+}
+
+func capped(v any, limit int) any {
+	v, _ = capOutput(v, limit)
 	return v
 }
 

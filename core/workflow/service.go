@@ -27,6 +27,13 @@ type Options struct {
 	Cache   core.Cache     // counts guards across instances; nil: in process
 	Env     map[string]any // $env: only what FRONTBASE_WORKFLOW_ENV_ALLOW lists
 	Timeout time.Duration  // per execution; DefaultTimeout when 0
+	// Parallel bounds the nodes of one execution running at once
+	// (DefaultParallel when 0).
+	Parallel int
+	// Retention of execution records (retention.go); nil: DefaultRetention.
+	// Pruner deletes them; nil: the store, when it implements ExecutionPruner.
+	Retention *Retention
+	Pruner    ExecutionPruner
 	// PublicPerMinute bounds /api/public/execute per client (default 60).
 	PublicPerMinute int
 	Logger          *slog.Logger
@@ -51,6 +58,9 @@ type Service struct {
 	cursors CursorStore
 	log     *slog.Logger
 	now     func() time.Time
+
+	retention Retention // retention.go
+	pruner    ExecutionPruner
 }
 
 // New returns a Service.
@@ -67,9 +77,16 @@ func New(store core.Store, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Retention == nil {
+		opts.Retention = &DefaultRetention
+	}
+	if opts.Pruner == nil {
+		opts.Pruner, _ = store.(ExecutionPruner)
+	}
 	return &Service{
+		retention: *opts.Retention, pruner: opts.Pruner,
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel},
 		data:    opts.DataSources,
 		cursors: opts.Cursors,
 		graphs:  newBoundedCache[*Graph](1024),
@@ -305,7 +322,7 @@ func (s *Service) Webhook(ctx context.Context, id string, r *http.Request, body 
 		return nil, err
 	}
 	if secret := signingSecret(g); secret != "" {
-		if err := s.checkSignature(id, secret, r.Header.Get("X-Frontbase-Signature"), body); err != nil {
+		if err := s.checkSignature(ctx, id, secret, r.Header.Get("X-Frontbase-Signature"), body); err != nil {
 			return nil, err
 		}
 	}
@@ -392,7 +409,7 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-func (s *Service) checkSignature(id, secret, header string, body []byte) error {
+func (s *Service) checkSignature(ctx context.Context, id, secret, header string, body []byte) error {
 	var ts, sig string
 	for _, f := range strings.Split(header, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
@@ -418,14 +435,14 @@ func (s *Service) checkSignature(id, secret, header string, body []byte) error {
 	if !hmac.Equal([]byte(want), []byte("t="+ts+",v1="+strings.ToLower(sig))) {
 		return core.Errorf(core.EUNAUTHORIZED, "X-Frontbase-Signature does not match the body")
 	}
-	if !s.replays.first(id+"|"+sig, now) {
+	if !s.firstDelivery(ctx, id, strings.ToLower(sig), time.Unix(unix, 0), now) { // replay.go
 		return core.Errorf(core.EUNAUTHORIZED, "X-Frontbase-Signature was already used (replay refused)")
 	}
 	return nil
 }
 
 // replayGuard remembers signatures seen within the tolerance window (per
-// instance).
+// instance; firstDelivery uses the shared cache when there is one).
 type replayGuard struct {
 	mu   sync.Mutex
 	seen map[string]time.Time

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/tick"
 	"github.com/frontbase/edge/functions/internal/engine"
 )
 
@@ -31,6 +32,10 @@ func main() {
 // address once the server accepts connections (tests use port 0).
 func run(ctx context.Context, getenv func(string) string, ready chan<- string) error {
 	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	tickEvery, err := schedulerInterval(getenv("FRONTBASE_SCHEDULER")) // background.go
 	if err != nil {
 		return err
 	}
@@ -56,16 +61,22 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 		MaxHeaderBytes:    64 << 10,
 	}
 	logger.Info("engine listening", "addr", ln.Addr().String(), "env", cfg.Env, "db", cfg.LocalDBPath,
-		"systemKeySet", cfg.SystemKey != "", "version", engine.Version)
+		"systemKeySet", cfg.SystemKey != "", "version", engine.Version, "scheduler", tickEvery.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	flushCtx, stopFlush := context.WithCancel(context.Background())
-	flushed := make(chan struct{})
-	go func() { flushEvery(flushCtx, eng.Flusher, flushInterval, logger); close(flushed) }() // flush.go
-	defer func() { stopFlush(); <-flushed }()
+	// One loop for the timers (background.go): the analytics flush and the
+	// scheduled workflows; it stops after the HTTP server, flushing once more.
+	var ticker *tick.Ticker
+	if tickEvery > 0 {
+		ticker = &tick.Ticker{Store: eng.Store, Workflows: eng.Workflows}
+	}
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { background(bgCtx, eng.Flusher, flushInterval, ticker, tickEvery, logger, nil); close(bgDone) }()
+	defer func() { stopBg(); <-bgDone }()
 	select {
 	case err := <-errc:
 		return err

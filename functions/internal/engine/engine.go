@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/frontbase/edge/adapters/redis"
@@ -73,11 +74,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
 	cursors, _ := store.(workflow.CursorStore)
 	rules, _ := store.(ratelimit.Store)
+	pruner, _ := store.(workflow.ExecutionPruner)
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
-	workflows, err := newWorkflows(store, sharedCache, cfg, logger, cursors)
+	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -96,10 +98,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 
 // newWorkflows wires the actions engine: the guarded HTTP client with the
 // operator's allow-list, and $env limited to the allowed variables.
-func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore) (*workflow.Service, error) {
+func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
+	}
+	retention, err := workflow.ParseRetention(cfg.ExecutionRetention)
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
+	}
+	parallel := 0 // workflow.DefaultParallel
+	if v := strings.TrimSpace(cfg.WorkflowParallel); v != "" {
+		if parallel, err = strconv.Atoi(v); err != nil || parallel < 1 || parallel > 64 {
+			return nil, fmt.Errorf("FRONTBASE_WORKFLOW_PARALLEL: expected a number of nodes from 1 to 64, got %q", v)
+		}
 	}
 	env := map[string]any{}
 	for _, name := range cfg.WorkflowEnvAllow {
@@ -113,7 +125,7 @@ func newWorkflows(store core.Store, sharedCache core.Cache, cfg *config.Config, 
 		return nil, err
 	}
 	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors}), nil
+		DataSources: data, Cursors: cursors, Retention: &retention, Pruner: pruner, Parallel: parallel}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
