@@ -375,6 +375,17 @@ func guarded(id, settings, url string) string {
 
 // parallel runs n executions at once and counts the statuses.
 func parallel(t *testing.T, e *enginetest.Engine, id string, n int) map[int]int {
+	codes := startParallel(t, e, id, n)
+	got := map[int]int{}
+	for range n {
+		got[<-codes]++
+	}
+	return got
+}
+
+// startParallel starts n executions at once; each one's status arrives
+// on the channel as it finishes (0 when the request failed).
+func startParallel(t *testing.T, e *enginetest.Engine, id string, n int) <-chan int {
 	codes := make(chan int, n)
 	for range n {
 		go func() {
@@ -391,11 +402,16 @@ func parallel(t *testing.T, e *enginetest.Engine, id string, n int) map[int]int 
 			codes <- resp.StatusCode
 		}()
 	}
-	got := map[int]int{}
-	for range n {
-		got[<-codes]++
+	return codes
+}
+
+// awayFromMinuteEnd waits for the next minute when the current one is
+// about to end: a per-minute limit counts per calendar minute, so a burst
+// straddling two minutes would rightly get two budgets.
+func awayFromMinuteEnd() {
+	if s := time.Now().Second(); s >= 40 {
+		time.Sleep(time.Duration(61-s) * time.Second)
 	}
-	return got
 }
 
 func TestGuardsUnderParallelLoad(t *testing.T) {
@@ -403,6 +419,7 @@ func TestGuardsUnderParallelLoad(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			e := enginetest.Start(t, enginetest.Options{Mode: mode})
 			e.Manage(t, "POST", "/api/deploy", guarded("limited", `{"rateLimitPerMinute":10}`, ""))
+			awayFromMinuteEnd()
 			if got := parallel(t, e, "limited", 100); got[200] != 10 || got[429] != 90 {
 				t.Errorf("rate limit 10 under 100 parallel runs: %v", got)
 			}
@@ -421,15 +438,23 @@ func TestGuardsUnderParallelLoad(t *testing.T) {
 			defer slow.Close()
 			e2 := enginetest.Start(t, enginetest.Options{Mode: mode, Servers: e.Servers, Env: map[string]string{"FRONTBASE_HTTP_ALLOW": slow.Listener.Addr().String()}})
 			e2.Manage(t, "POST", "/api/deploy", guarded("narrow", `{"concurrencyLimit":3}`, slow.URL))
-			done := make(chan map[int]int)
-			go func() { done <- parallel(t, e2, "narrow", 20) }()
-			deadline := time.Now().Add(10 * time.Second)
-			for inFlight.Load() < 3 && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
+			codes := startParallel(t, e2, "narrow", 20)
+			// Release the three held runs only once the other 17 were
+			// refused, so that none of them could take a freed slot.
+			got := map[int]int{}
+			deadline := time.Now().Add(60 * time.Second)
+			for got[429] < 17 && got[0] == 0 && inFlight.Load() <= 3 && time.Now().Before(deadline) {
+				select {
+				case c := <-codes:
+					got[c]++
+				case <-time.After(50 * time.Millisecond):
+				}
 			}
-			time.Sleep(200 * time.Millisecond) // the other 17 are refused meanwhile
 			close(release)
-			if got := <-done; got[200] != 3 || got[429] != 17 || inFlight.Load() != 3 {
+			for range 20 - (got[200] + got[429] + got[0]) {
+				got[<-codes]++
+			}
+			if got[200] != 3 || got[429] != 17 || inFlight.Load() != 3 {
 				t.Errorf("concurrency 3 under 20 parallel runs: %v, %d reached the target", got, inFlight.Load())
 			}
 			// Slots are released: the next run goes through.
