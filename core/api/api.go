@@ -59,6 +59,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.Handle("POST /api/import/settings", h.managed(h.saveSettings))
 	h.workflowRoutes(mux)  // workflows.go
 	h.analyticsRoutes(mux) // analytics.go
+	h.previewRoutes(mux)   // preview.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})
