@@ -54,8 +54,10 @@ type View struct {
 // countryHeaders are where platforms put the visitor's country.
 var countryHeaders = []string{"CloudFront-Viewer-Country", "X-Vercel-IP-Country", "X-Appengine-Country", "CF-IPCountry"}
 
-// NewView reads what is counted from a request. secret salts the visitor
-// hash together with the day, so hashes of different days cannot be linked.
+// NewView reads what is counted from a request. secret (the day's salt,
+// see Salts) salts the visitor hash together with the day, so hashes of
+// different days cannot be linked; with an empty secret the view has no
+// visitor and counts toward no unique.
 func NewView(r *http.Request, tenant, slug string, now time.Time, secret string) View {
 	day := now.UTC().Format(time.DateOnly)
 	ua := r.Header.Get("User-Agent")
@@ -67,12 +69,14 @@ func NewView(r *http.Request, tenant, slug string, now time.Time, secret string)
 	if host, _, err := net.SplitHostPort(ip); err == nil {
 		ip = host
 	}
-	h := sha256.New()
-	for _, part := range []string{secret, day, ip, ua} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	if secret != "" { // no salt at hand (Salts): counted without a visitor
+		h := sha256.New()
+		for _, part := range []string{secret, day, ip, ua} {
+			h.Write([]byte(part))
+			h.Write([]byte{0})
+		}
+		v.Visitor = hex.EncodeToString(h.Sum(nil)[:12])
 	}
-	v.Visitor = hex.EncodeToString(h.Sum(nil)[:12])
 	v.Device = Device(ua)
 	if ref := r.Header.Get("Referer"); ref != "" {
 		if u, err := url.Parse(ref); err == nil && u.Host != "" && !strings.EqualFold(u.Hostname(), hostOnly(r.Host)) {

@@ -62,6 +62,9 @@ func TestVisitorHashRotatesDaily(t *testing.T) {
 	if a.Visitor != b.Visitor || a.Visitor == c.Visitor || a.Visitor == d.Visitor {
 		t.Fatalf("same day %q %q, next day %q, other secret %q", a.Visitor, b.Visitor, c.Visitor, d.Visitor)
 	}
+	if e := NewView(r, "t", "/", d1, ""); e.Visitor != "" || e.Device == "" {
+		t.Errorf("without a salt the view has visitor %q (want none) and device %q", e.Visitor, e.Device)
+	}
 }
 
 func TestMemoryDrainAndRestore(t *testing.T) {

@@ -13,8 +13,11 @@ type Analytics struct {
 	Recorder analytics.Recorder // counts a view; nil: nothing is counted
 	Reader   analytics.Reader   // the stored counters; nil leaves GET /api/analytics out
 	Tenant   string
-	Secret   string // salts the visitor hash (with the day)
-	Now      func() time.Time
+	// Salts gives the day's random visitor salt, shared by instances;
+	// nil: Secret salts every day's hash (tests).
+	Salts  *analytics.Salts
+	Secret string
+	Now    func() time.Time
 }
 
 func (h *handler) analyticsRoutes(mux *http.ServeMux) {
@@ -35,7 +38,12 @@ func (h *handler) now() time.Time {
 // timeout and never fails a page.
 func (h *handler) countView(r *http.Request) {
 	a := h.opts.Analytics
-	a.Recorder.Record(r.Context(), analytics.NewView(r, a.Tenant, r.URL.Path, h.now(), a.Secret))
+	now := h.now()
+	salt := a.Secret
+	if a.Salts != nil && !analytics.IsBot(r.Header.Get("User-Agent")) {
+		salt, _ = a.Salts.Salt(r.Context(), now.UTC().Format(time.DateOnly))
+	}
+	a.Recorder.Record(r.Context(), analytics.NewView(r, a.Tenant, r.URL.Path, now, salt))
 }
 
 // getAnalytics answers GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&page=/path

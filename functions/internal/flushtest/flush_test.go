@@ -258,12 +258,12 @@ type crashSink struct {
 	after, n int
 }
 
-func (c *crashSink) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row) (bool, error) {
+func (c *crashSink) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row, prune time.Time) (bool, error) {
 	if c.after > 0 && c.n == c.after {
 		panic("crash between DB batches")
 	}
 	c.n++
-	return c.Sink.ApplyCounts(ctx, batch, rows)
+	return c.Sink.ApplyCounts(ctx, batch, rows, prune)
 }
 
 func TestFlushAllLosesOnlyWhatWasNotFlushed(t *testing.T) {
@@ -322,7 +322,7 @@ func TestMemoryBufferWithoutRedis(t *testing.T) {
 
 type failSink struct{}
 
-func (failSink) ApplyCounts(context.Context, string, []analytics.Row) (bool, error) {
+func (failSink) ApplyCounts(context.Context, string, []analytics.Row, time.Time) (bool, error) {
 	return false, core.Errorf(core.EUNAVAILABLE, "down")
 }
 
@@ -333,9 +333,9 @@ type cancelSink struct {
 	cancel context.CancelFunc
 }
 
-func (c *cancelSink) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row) (bool, error) {
+func (c *cancelSink) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row, prune time.Time) (bool, error) {
 	defer c.cancel()
-	return c.Sink.ApplyCounts(ctx, batch, rows)
+	return c.Sink.ApplyCounts(ctx, batch, rows, prune)
 }
 
 func TestFlushStopsAtItsBudgetAndTheNextRunFinishes(t *testing.T) {
