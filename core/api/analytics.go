@@ -23,6 +23,7 @@ type Analytics struct {
 func (h *handler) analyticsRoutes(mux *http.ServeMux) {
 	if h.opts.Analytics.Reader != nil {
 		mux.Handle("GET /api/analytics", h.managed(h.getAnalytics))
+		mux.HandleFunc("GET /_frontbase/analytics", h.dashboard) // dashboard.go
 	}
 }
 
@@ -49,14 +50,24 @@ func (h *handler) countView(r *http.Request) {
 // getAnalytics answers GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&page=/path
 // (default: the last 30 days, every page).
 func (h *handler) getAnalytics(w http.ResponseWriter, r *http.Request) {
+	s, err := h.analyticsSummary(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// analyticsSummary runs the query of GET /api/analytics and of the
+// dashboard: ?from&to (days, default the last 30) and ?page.
+func (h *handler) analyticsSummary(r *http.Request) (analytics.Summary, error) {
 	q := r.URL.Query()
 	today := h.now().UTC()
 	to, from := today, today.AddDate(0, 0, -29)
 	var err error
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.DateOnly, v); err != nil {
-			writeError(w, r, core.Errorf(core.EINVALID, "to: expected a day such as 2026-01-31, got %q", v))
-			return
+			return analytics.Summary{}, core.Errorf(core.EINVALID, "to: expected a day such as 2026-01-31, got %q", v)
 		}
 		if q.Get("from") == "" {
 			from = to.AddDate(0, 0, -29)
@@ -64,19 +75,16 @@ func (h *handler) getAnalytics(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.DateOnly, v); err != nil {
-			writeError(w, r, core.Errorf(core.EINVALID, "from: expected a day such as 2026-01-01, got %q", v))
-			return
+			return analytics.Summary{}, core.Errorf(core.EINVALID, "from: expected a day such as 2026-01-01, got %q", v)
 		}
 	}
 	if from.After(to) || to.Sub(from) > 366*24*time.Hour {
-		writeError(w, r, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days"))
-		return
+		return analytics.Summary{}, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days")
 	}
 	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, q.Get("page"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return analytics.Summary{}, err
 	}
-	writeJSON(w, http.StatusOK, analytics.Summarize(rows, f, t, q.Get("page")))
+	return analytics.Summarize(rows, f, t, q.Get("page")), nil
 }
