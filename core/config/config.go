@@ -27,6 +27,7 @@ type Config struct {
 	L1TTL        time.Duration
 	L1MaxBytes   int64
 	LogLevel     slog.Level
+	Analytics    bool // count page views (FRONTBASE_ANALYTICS=on, the default, or off)
 
 	// Actions engine: internal targets http_request may reach (hosts,
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
@@ -62,6 +63,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
 		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
+		Analytics:    r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
 		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
 		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),

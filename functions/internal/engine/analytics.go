@@ -29,11 +29,14 @@ func newAnalytics(cfg *config.Config, store countStore, sharedCache core.Cache, 
 	f := &analytics.Flusher{Sink: store}
 	if sharedCache != nil {
 		a.Recorder = &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
-		f.Cache = sharedCache
+		f.Cache = sharedCache // also what an earlier run with counting on left
 	} else {
 		m := analytics.NewMemory()
 		a.Recorder = m
 		f.Memory = m
+	}
+	if !cfg.Analytics { // FRONTBASE_ANALYTICS=off: nothing is counted; the report stays
+		a.Recorder, a.Salts = nil, nil
 	}
 	return a, f
 }
