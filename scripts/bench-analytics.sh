@@ -117,14 +117,22 @@ cp "$ROOT/scripts/demo/pages/landing.json" "$WORK/pages/"
 # start_engine NAME ANALYTICS ENV...: starts an engine, publishes the
 # landing page, sets EURL and EPID.
 start_engine() {
-	local name=$1 analytics=$2
+	local name=$1 analytics=$2 try
 	shift 2
-	free_port
-	EURL=http://127.0.0.1:$FREE_PORT
-	env FRONTBASE_SYSTEM_KEY="$KEY" FRONTBASE_BIND_ADDR=127.0.0.1 PORT="$FREE_PORT" FRONTBASE_LOG_LEVEL=warn \
-		FRONTBASE_ANALYTICS="$analytics" "$@" "$BIN/frontbase-server" >"$WORK/$name.log" 2>&1 &
-	EPID=$!
-	PIDS+=("$EPID")
+	for try in 1 2 3; do # another process may take the port first
+		free_port
+		EURL=http://127.0.0.1:$FREE_PORT
+		env FRONTBASE_SYSTEM_KEY="$KEY" FRONTBASE_BIND_ADDR=127.0.0.1 PORT="$FREE_PORT" FRONTBASE_LOG_LEVEL=warn \
+			FRONTBASE_ANALYTICS="$analytics" "$@" "$BIN/frontbase-server" >"$WORK/$name.log" 2>&1 &
+		EPID=$!
+		PIDS+=("$EPID")
+		sleep 0.2
+		if ! alive "$EPID" && grep -q 'address already in use' "$WORK/$name.log"; then
+			stop "$EPID"
+			((try < 3)) && continue
+		fi
+		break
+	done
 	wait_http "$EPID" "$EURL/api/health" "$name"
 	FRONTBASE_SYSTEM_KEY=$KEY "$BIN/frontbase" publish --url "$EURL" --settings "$ROOT/scripts/demo/settings.json" "$WORK/pages" >/dev/null ||
 		die "publishing to $name failed"

@@ -139,3 +139,26 @@ func BenchmarkCountInProcess(b *testing.B) {
 		m.Record(context.Background(), NewView(r, "t", "/p", now, "secret"))
 	}
 }
+
+func TestRefererHost(t *testing.T) {
+	tests := map[string]string{
+		"https://news.example/story?x=1":   "news.example",
+		"HTTP://News.Example:8080/":        "News.Example",
+		"https://user:pw@host.example/p":   "host.example",
+		"https://[2001:db8::1]:443/x":      "2001:db8::1",
+		"https://host.example#frag":        "host.example",
+		"https://host.example?q=a/b":       "host.example",
+		"android-app://com.example.app/":   "",
+		"javascript:alert(1)":              "",
+		"//host.example/":                  "",
+		"https://":                         "",
+		"https://[broken":                  "",
+		"https://a.example/@b.example/":    "a.example",
+		"https://xn--bcher-kva.example/%2": "xn--bcher-kva.example",
+	}
+	for in, want := range tests {
+		if got := refererHost(in); got != want {
+			t.Errorf("refererHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

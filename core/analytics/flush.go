@@ -39,8 +39,11 @@ const MaxRows = 500
 type Flusher struct {
 	Cache  core.Cache // the Redis buffer; nil without one
 	Memory *Memory    // the in-process buffer; nil without one
-	Sink   Sink
-	Now    func() time.Time
+	// Recorder, when set, has the views it still holds sent to the Redis
+	// buffer before the claim (RedisRecorder.Drain).
+	Recorder *RedisRecorder
+	Sink     Sink
+	Now      func() time.Time
 	// Step, when set, is called after each step ("claimed", "applied")
 	// with the batch id; tests make it panic to simulate a crash.
 	Step func(step, batch string)
@@ -119,6 +122,7 @@ func (f *Flusher) Flush(ctx context.Context) (Report, error) {
 	if f.Cache == nil {
 		return rep, nil
 	}
+	f.Recorder.Drain(ctx)
 	id := newBatchID(now())
 	if _, err := f.Cache.Exec(ctx, []any{"EVAL", claimScript, 3, bufferKey, claimedPrefix + id, claimsKey, id}); err != nil {
 		return rep, err

@@ -38,13 +38,14 @@ func (h *handler) now() time.Time {
 // the response, so FaaS is safe). It is bounded by the recorder's own short
 // timeout and never fails a page.
 func (h *handler) countView(r *http.Request) {
-	a := h.opts.Analytics
-	now := h.now()
-	salt := a.Secret
-	if a.Salts != nil && !analytics.IsBot(r.Header.Get("User-Agent")) {
-		salt, _ = a.Salts.Salt(r.Context(), now.UTC().Format(time.DateOnly))
-	}
-	a.Recorder.Record(r.Context(), analytics.NewView(r, a.Tenant, r.URL.Path, now, salt))
+	a := &h.opts.Analytics
+	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.Tenant, r.URL.Path, h.now(), func(day string) string {
+		if a.Salts == nil {
+			return a.Secret
+		}
+		salt, _ := a.Salts.Salt(r.Context(), day)
+		return salt
+	}))
 }
 
 // getAnalytics answers GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&page=/path

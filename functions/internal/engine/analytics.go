@@ -28,8 +28,10 @@ func newAnalytics(cfg *config.Config, store countStore, sharedCache core.Cache, 
 	a := api.Analytics{Reader: store, Tenant: cfg.Tenant, Salts: &analytics.Salts{Cache: sharedCache, Logger: logger}}
 	f := &analytics.Flusher{Sink: store}
 	if sharedCache != nil {
-		a.Recorder = &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
+		rr := &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
+		a.Recorder = rr
 		f.Cache = sharedCache // also what an earlier run with counting on left
+		f.Recorder = rr
 	} else {
 		m := analytics.NewMemory()
 		a.Recorder = m

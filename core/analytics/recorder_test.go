@@ -1,0 +1,141 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontbase/edge/core"
+)
+
+// gateCache records pipelines; the first one blocks until release is
+// closed, so a test can line views up behind a call in flight.
+type gateCache struct {
+	core.Cache
+	mu      sync.Mutex
+	calls   [][][]any
+	release chan struct{}
+	first   sync.Once
+	entered chan struct{}
+}
+
+func (g *gateCache) Exec(_ context.Context, cmds ...[]any) ([]any, error) {
+	blocked := false
+	g.first.Do(func() { blocked = true })
+	if blocked {
+		close(g.entered)
+		<-g.release
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls = append(g.calls, cmds)
+	return make([]any, len(cmds)), nil
+}
+
+func TestRecorderMergesViewsWaitingBehindACall(t *testing.T) {
+	g := &gateCache{release: make(chan struct{}), entered: make(chan struct{})}
+	rr := &RedisRecorder{Cache: g, Timeout: time.Minute}
+	view := func(page, visitor int) View {
+		return View{Tenant: "t", Day: "2026-11-22", Slug: fmt.Sprintf("/p%d", page), Visitor: fmt.Sprintf("v%d", visitor), Device: "mobile"}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { rr.Record(context.Background(), view(0, 0)) }) // the leader, blocked in its call
+	<-g.entered
+	const waiting = 30
+	for i := range waiting {
+		wg.Go(func() { rr.Record(context.Background(), view(i%3, i)) })
+	}
+	for { // every waiter has joined the next batch
+		rr.mu.Lock()
+		n := 0
+		if rr.pending != nil {
+			n = len(rr.pending.views)
+		}
+		rr.mu.Unlock()
+		if n == waiting {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(g.release)
+	wg.Wait()
+
+	if len(g.calls) != 2 {
+		t.Fatalf("%d calls, want 2: the leader's and one for the 30 waiting", len(g.calls))
+	}
+	sums := map[string]int64{}
+	pfadds := 0
+	for _, cmd := range g.calls[1] {
+		switch cmd[0] {
+		case "HINCRBY":
+			sums[cmd[2].(string)] += cmd[3].(int64)
+		case "PFADD":
+			pfadds++
+			if len(cmd) != 2+waiting/3 {
+				t.Errorf("PFADD %v: want the 10 visitors of its page in one command", cmd[1])
+			}
+		}
+	}
+	if len(sums) != 6 || pfadds != 3 { // 3 pages x (views, device)
+		t.Errorf("merged call: %d counters %v, %d PFADDs", len(sums), sums, pfadds)
+	}
+	for f, n := range sums {
+		if n != waiting/3 {
+			t.Errorf("%q counted %d, want %d", f, n, waiting/3)
+		}
+	}
+	if rr.Calls.Load() != 2 || rr.Dropped.Load() != 0 {
+		t.Errorf("Calls %d, Dropped %d", rr.Calls.Load(), rr.Dropped.Load())
+	}
+}
+
+// A view whose wait outlives its timeout returns, and is still sent by
+// the next call: counted late, not lost.
+func TestRecorderTimeoutLeavesTheViewForTheNextCall(t *testing.T) {
+	g := &gateCache{release: make(chan struct{}), entered: make(chan struct{})}
+	rr := &RedisRecorder{Cache: g, Timeout: time.Minute}
+	done := make(chan struct{})
+	go func() { rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/a"}); close(done) }()
+	<-g.entered
+	rr.Timeout = time.Millisecond
+	rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/b"}) // gives up waiting
+	rr.Timeout = time.Minute
+	close(g.release)
+	<-done
+	rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/c"})
+	var slugs []string
+	for _, call := range g.calls {
+		for _, cmd := range call {
+			slugs = append(slugs, cmd[2].(string))
+		}
+	}
+	if len(g.calls) != 2 || len(slugs) != 3 {
+		t.Errorf("calls %v, want /a alone, then /b and /c together", g.calls)
+	}
+}
+
+// With Async, views that find a call in flight return at once and ride
+// the next call; Drain sends what is left.
+func TestAsyncRecorderDoesNotWaitAndDrains(t *testing.T) {
+	g := &gateCache{release: make(chan struct{}), entered: make(chan struct{})}
+	rr := &RedisRecorder{Cache: g, Timeout: time.Minute, Async: true}
+	done := make(chan struct{})
+	go func() { rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/a"}); close(done) }()
+	<-g.entered
+	for i := range 5 { // would block for a minute each if they waited
+		rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: fmt.Sprintf("/b%d", i)})
+	}
+	rr.Drain(context.Background()) // a call is in flight: nothing to do yet
+	close(g.release)
+	<-done
+	if len(g.calls) != 1 {
+		t.Fatalf("%d calls before the drain, want 1", len(g.calls))
+	}
+	rr.Drain(context.Background())
+	rr.Drain(context.Background()) // nothing left
+	if len(g.calls) != 2 || len(g.calls[1]) != 5 {
+		t.Errorf("calls %v, want /a, then the five others in one call", g.calls)
+	}
+}
