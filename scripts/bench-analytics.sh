@@ -159,6 +159,7 @@ run_wrk() { # MODE NAME URL SECONDS MEASURED
 	out=$WORK/wrk-$SEQ.txt
 	timeout --kill-after=5 $(($4 + 30)) wrk -t"$THREADS" -c"$CONNS" -d"$4s" --timeout 2s --latency -H "User-Agent: $UA" \
 		-H "Referer: https://news.example/story" "$3/" >"$out" 2>&1 || die "wrk $1/$2 failed: $(tail -3 "$out")"
+	awk '/requests in/ { print $1 }' "$out" >>"$WORK/reqs-$1-$2.txt"
 	[[ $5 == 1 ]] || return 0
 	parsed=$(parse_wrk "$out") || die "cannot parse wrk output: $(cat "$out")"
 	read -r rps p50 p99 non2xx <<<"$parsed"
@@ -212,14 +213,21 @@ for mode in $MODES; do
 		run_wrk "$mode" off "$OFF_URL" "$DURATION" 1
 		run_wrk "$mode" on "$ON_URL" "$DURATION" 1
 	done
-	# The views counted must be there: flush through the CLI and read the
-	# report (FRONTBASE_ANALYTICS=off counted nothing).
+	# Every view served must be counted: stop the engine (its last flush
+	# sends what it holds), flush Redis with the CLI, and read the report
+	# through a fresh engine on the same state.
+	stop "$ON_PID"
+	stop "$OFF_PID"
 	if [[ $mode != local ]]; then
 		env FRONTBASE_LOCAL_DB_PATH="$WORK/$mode/on.db" "${extra[@]}" "$BIN/frontbase" flush >"$WORK/flush-$mode.log" 2>&1 ||
 			die "flush failed: $(tail -3 "$WORK/flush-$mode.log")"
-		log "$mode: flushed: $(tr -d '\n' <"$WORK/flush-$mode.log" | cut -c1-160)"
 	fi
-	for p in "$ON_PID" "$OFF_PID" ${TPID:+"$TPID"} ${RPID:+"$RPID"}; do stop "$p"; done
+	start_engine "$mode-check" off FRONTBASE_LOCAL_DB_PATH="$WORK/$mode/on.db" "${extra[@]}"
+	counted=$(curl -fsS --max-time 10 -H "x-system-key: $KEY" "$EURL/api/analytics" | grep -o '"views":[0-9]*' | head -1 | cut -d: -f2)
+	served=$(awk '{ n += $1 } END { print n + 1 }' "$WORK/reqs-$mode-on.txt") # + the check GET before the runs
+	log "$mode: views counted $counted; requests wrk completed against the counting engine $served"
+	echo "$mode $counted $served" >>"$WORK/counts.txt"
+	for p in "$EPID" ${TPID:+"$TPID"} ${RPID:+"$RPID"}; do stop "$p"; done
 	unset TPID RPID
 done
 
@@ -235,4 +243,6 @@ awk -v t="$T_RATIO" '
 			printf "%-12s %11.1f %11.1f %7.3f %13.3f %13.3f  %s\n", mo, a, b, r, p99[on] / n[on], p99[off] / n[off], (r >= t) ? "PASS" : "MISS"
 		}
 	}' "$RESULTS"
+echo
+awk '{ printf "%-12s views counted %d, requests completed %d%s\n", $1, $2, $3, ($2 >= $3) ? " (none lost)" : "  LOST " $3 - $2 }' "$WORK/counts.txt"
 exit 0
