@@ -218,6 +218,9 @@ for mode in $MODES; do
 	# through a fresh engine on the same state.
 	stop "$ON_PID"
 	stop "$OFF_PID"
+	if grep -q 'were not counted' "$WORK/$mode-on.log"; then
+		log "$mode: the engine dropped views: $(grep 'were not counted' "$WORK/$mode-on.log" | tail -1 | cut -c1-300)"
+	fi
 	if [[ $mode != local ]]; then
 		env FRONTBASE_LOCAL_DB_PATH="$WORK/$mode/on.db" "${extra[@]}" "$BIN/frontbase" flush >"$WORK/flush-$mode.log" 2>&1 ||
 			die "flush failed: $(tail -3 "$WORK/flush-$mode.log")"

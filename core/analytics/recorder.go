@@ -175,6 +175,7 @@ func commands(views []View) [][]any {
 	counts := map[string]int64{}
 	var order []string
 	visitors := map[string][]any{}
+	seen := map[[2]string]bool{} // a visitor is added to a sketch once per call
 	var keys []string
 	for _, v := range views {
 		var buf [4]Row
@@ -191,7 +192,10 @@ func commands(views []View) [][]any {
 				keys = append(keys, k)
 				visitors[k] = []any{"PFADD", k}
 			}
-			visitors[k] = append(visitors[k], v.Visitor)
+			if !seen[[2]string{k, v.Visitor}] {
+				seen[[2]string{k, v.Visitor}] = true
+				visitors[k] = append(visitors[k], v.Visitor)
+			}
 		}
 	}
 	cmds := make([][]any, 0, len(order)+2*len(keys))

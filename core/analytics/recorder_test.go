@@ -139,3 +139,36 @@ func TestAsyncRecorderDoesNotWaitAndDrains(t *testing.T) {
 		t.Errorf("calls %v, want /a, then the five others in one call", g.calls)
 	}
 }
+
+func TestCommandsMergeAndDeduplicate(t *testing.T) {
+	views := []View{
+		{Tenant: "t", Day: "d", Slug: "/a", Visitor: "x", Device: "mobile"},
+		{Tenant: "t", Day: "d", Slug: "/a", Visitor: "x", Device: "mobile"},
+		{Tenant: "t", Day: "d", Slug: "/a", Visitor: "y", Device: "desktop"},
+		{Tenant: "t", Day: "d", Slug: "/b", Visitor: "x"},
+		{Tenant: "t", Day: "d", Slug: "/b", Bot: true},
+	}
+	got := map[string]string{}
+	for _, c := range commands(views) {
+		got[fmt.Sprint(c[0], " ", c[1:len(c)-1])] = fmt.Sprint(c[len(c)-1])
+	}
+	want := map[string]string{
+		"HINCRBY [fb:an:buf t\td\t/a\tv\t]":        "3",
+		"HINCRBY [fb:an:buf t\td\t/a\td\tmobile]":  "2",
+		"HINCRBY [fb:an:buf t\td\t/a\td\tdesktop]": "1",
+		"HINCRBY [fb:an:buf t\td\t/b\tv\t]":        "1",
+		"HINCRBY [fb:an:buf t\td\t/b\tb\t]":        "1",
+		"PFADD [fb:an:u:t\td\t/a x]":               "y",
+		"PFADD [fb:an:u:t\td\t/b]":                 "x",
+		"PEXPIRE [fb:an:u:t\td\t/a]":               fmt.Sprint(uniquesTTL.Milliseconds()),
+		"PEXPIRE [fb:an:u:t\td\t/b]":               fmt.Sprint(uniquesTTL.Milliseconds()),
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d commands, want %d: %q", len(got), len(want), got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%q = %q, want %q", k, got[k], v)
+		}
+	}
+}

@@ -25,8 +25,8 @@ import (
 // a day per instance. When the cache cannot be reached the view is counted
 // without a visitor (no unique) and the read is retried after RetryAfter.
 type Salts struct {
-	Cache      core.Cache // nil: salts are made and kept in this process
-	Timeout    time.Duration
+	Cache      core.Cache    // nil: salts are made and kept in this process
+	Timeout    time.Duration // default 50ms
 	RetryAfter time.Duration
 	Logger     *slog.Logger
 
@@ -61,7 +61,7 @@ func (s *Salts) Salt(ctx context.Context, day string) (string, bool) {
 		}
 		timeout := s.Timeout
 		if timeout <= 0 {
-			timeout = 100 * time.Millisecond
+			timeout = 50 * time.Millisecond // as the recorder
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
