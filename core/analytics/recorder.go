@@ -24,23 +24,27 @@ import (
 // hundreds of views, which is what keeps Redis and the engine's CPU free
 // for pages.
 //
-// With Async (long-lived servers only, never FaaS), a view that finds a
-// call in flight does not wait at all: it stays buffered in process and
-// rides the next call, made by the next view that finds none in flight,
-// or by Drain (the flush and a clean stop call it). Only one request in
-// each call's time pays a round trip.
+// With Async (long-lived servers only, never FaaS) no request waits: a
+// view is buffered in process and a sender goroutine, running only while
+// there is something to send, makes the calls one after the other, each
+// carrying every view buffered meanwhile, with AsyncTimeout (default 2 s)
+// since no page waits for it. Drain (the flush, and so a clean stop)
+// waits for the call in flight and sends what is left.
 type RedisRecorder struct {
 	Cache   core.Cache
 	Timeout time.Duration // default 50ms
 	Async   bool
-	Logger  *slog.Logger
-	lastLog atomic.Int64
-	Dropped atomic.Int64 // views that could not be counted
-	Calls   atomic.Int64 // pipelined calls made
+	// AsyncTimeout bounds each call of the Async sender (default 2s).
+	AsyncTimeout time.Duration
+	Logger       *slog.Logger
+	lastLog      atomic.Int64
+	Dropped      atomic.Int64 // views that could not be counted
+	Calls        atomic.Int64 // pipelined calls made
 
-	mu      sync.Mutex
-	sending bool       // a call is in flight
-	pending *viewBatch // views waiting for the next call
+	mu       sync.Mutex
+	sending  bool       // a call is in flight
+	inflight *viewBatch // the batch of that call
+	pending  *viewBatch // views waiting for the next call
 }
 
 type viewBatch struct {
@@ -70,12 +74,15 @@ func (rr *RedisRecorder) Record(ctx context.Context, v View) {
 		return
 	}
 	b.views = append(b.views, v)
+	if rr.Async {
+		if rr.lead(b) {
+			go rr.sendAll(b)
+		}
+		return // the sender's next call carries it
+	}
 	if rr.lead(b) {
 		rr.send(ctx, b, deadline)
 		return
-	}
-	if rr.Async {
-		return // the next call carries it
 	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -100,24 +107,67 @@ func (rr *RedisRecorder) Record(ctx context.Context, v View) {
 // maxPendingViews bounds the views waiting for the next call.
 const maxPendingViews = 50_000
 
-// Drain sends the views waiting for the next call, unless a call is in
-// flight (it is then the next view's or the next Drain's to send).
+// sendAll is the Async sender: it sends b, then every batch that filled
+// meanwhile, and ends when nothing is left.
+func (rr *RedisRecorder) sendAll(b *viewBatch) {
+	timeout := rr.AsyncTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	for b != nil {
+		rr.send(context.Background(), b, time.Now().Add(timeout))
+		rr.mu.Lock()
+		next := rr.pending
+		if next == nil {
+			rr.mu.Unlock()
+			return
+		}
+		if !rr.lead(next) {
+			return // a Drain took it
+		}
+		b = next
+	}
+}
+
+// Drain sends the views the recorder holds when it is called: it waits
+// for the call in flight and sends (or waits for) the batch filling
+// behind it, then returns, even if more views keep arriving (or when ctx
+// ends).
 func (rr *RedisRecorder) Drain(ctx context.Context) {
 	if rr == nil {
 		return
 	}
-	timeout := rr.Timeout
-	if timeout <= 0 {
-		timeout = 50 * time.Millisecond
-	}
 	rr.mu.Lock()
-	b := rr.pending
-	if b == nil {
-		rr.mu.Unlock()
+	last := rr.pending
+	if last == nil {
+		last = rr.inflight
+	}
+	rr.mu.Unlock()
+	if last == nil {
 		return
 	}
-	if rr.lead(b) {
-		rr.send(ctx, b, time.Now().Add(max(timeout, time.Second)))
+	for {
+		rr.mu.Lock()
+		if !rr.sending && rr.pending == last {
+			rr.lead(last) // unlocks; cannot fail here
+			rr.send(ctx, last, time.Now().Add(max(rr.AsyncTimeout, 2*time.Second)))
+			return
+		}
+		var inflight chan struct{}
+		if rr.sending {
+			inflight = rr.inflight.done
+		}
+		rr.mu.Unlock()
+		if inflight == nil {
+			return // not pending and nothing in flight: last was sent
+		}
+		select {
+		case <-last.done:
+			return
+		case <-inflight:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -128,7 +178,7 @@ func (rr *RedisRecorder) lead(b *viewBatch) bool {
 	if rr.sending || rr.pending != b {
 		return false
 	}
-	rr.sending, rr.pending = true, nil
+	rr.sending, rr.inflight, rr.pending = true, b, nil
 	return true
 }
 
@@ -146,10 +196,10 @@ func (rr *RedisRecorder) send(ctx context.Context, b *viewBatch, deadline time.T
 		}
 	}
 	rr.mu.Lock()
-	rr.sending = false
+	rr.sending, rr.inflight = false, nil
+	close(b.done) // under the lock: not sending and not pending means done
 	next := rr.pending
 	rr.mu.Unlock()
-	close(b.done)
 	if next != nil {
 		close(next.wake)
 	}

@@ -116,27 +116,66 @@ func TestRecorderTimeoutLeavesTheViewForTheNextCall(t *testing.T) {
 	}
 }
 
-// With Async, views that find a call in flight return at once and ride
-// the next call; Drain sends what is left.
+// With Async no view waits: a sender goroutine makes the calls, each
+// carrying what was buffered meanwhile, and Drain waits for all of it.
 func TestAsyncRecorderDoesNotWaitAndDrains(t *testing.T) {
 	g := &gateCache{release: make(chan struct{}), entered: make(chan struct{})}
 	rr := &RedisRecorder{Cache: g, Timeout: time.Minute, Async: true}
-	done := make(chan struct{})
-	go func() { rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/a"}); close(done) }()
+	rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/a"}) // returns: the sender is blocked
 	<-g.entered
 	for i := range 5 { // would block for a minute each if they waited
 		rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: fmt.Sprintf("/b%d", i)})
 	}
-	rr.Drain(context.Background()) // a call is in flight: nothing to do yet
+	drained := make(chan struct{})
+	go func() { rr.Drain(context.Background()); close(drained) }()
 	close(g.release)
-	<-done
-	if len(g.calls) != 1 {
-		t.Fatalf("%d calls before the drain, want 1", len(g.calls))
-	}
-	rr.Drain(context.Background())
-	rr.Drain(context.Background()) // nothing left
-	if len(g.calls) != 2 || len(g.calls[1]) != 5 {
+	<-drained
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.calls) != 2 || len(g.calls[0]) != 1 || len(g.calls[1]) != 5 {
 		t.Errorf("calls %v, want /a, then the five others in one call", g.calls)
+	}
+	rr.Drain(context.Background()) // nothing left: returns at once
+}
+
+// Drain under a steady stream of views returns once what it found is
+// sent, instead of chasing the stream.
+func TestDrainDoesNotChaseNewViews(t *testing.T) {
+	g := &gateCache{release: make(chan struct{}), entered: make(chan struct{})}
+	close(g.release)
+	rr := &RedisRecorder{Cache: g, Async: true}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var recorded int64
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				rr.Record(context.Background(), View{Tenant: "t", Day: "d", Slug: "/a"})
+				recorded++
+			}
+		}
+	})
+	for range 20 {
+		rr.Drain(context.Background())
+	}
+	close(stop)
+	wg.Wait()
+	rr.Drain(context.Background())
+	var views int64
+	g.mu.Lock()
+	for _, call := range g.calls {
+		n, _ := toInt(call[0][3])
+		if one, ok := call[0][3].(int); ok {
+			n = int64(one)
+		}
+		views += n
+	}
+	g.mu.Unlock()
+	if views != recorded || rr.Dropped.Load() != 0 {
+		t.Errorf("%d views recorded, %d sent, %d dropped", recorded, views, rr.Dropped.Load())
 	}
 }
 

@@ -167,7 +167,9 @@ func TestConcurrentViewsAndFlushesCountExactly(t *testing.T) {
 			extra := 0
 			if rec.Async {
 				// One view finds a call in flight: the recorder still holds
-				// it when its request is over, and the flush must send it.
+				// it when its request is over (async: both do), and the
+				// flush must send it.
+				rec.Drain(ctx) // the sender is done: its cache can be swapped
 				gate := &gateCache{Cache: r.cache, entered: make(chan struct{}), release: make(chan struct{})}
 				rec.Cache = gate
 				leader := make(chan struct{})
