@@ -11,10 +11,11 @@ import (
 var _ analytics.Sink = (*Store)(nil)
 
 // ApplyCounts adds rows to analytics_daily and records batch in the
-// ledger, in one batch of two statements: the ledger insert fails on a
+// ledger, in one batch of two statements (three when it also prunes the
+// ledger of ids flushed before pruneBefore): the ledger insert fails on a
 // batch id already there, which rolls the whole batch back, so a batch is
 // never added twice.
-func (s *Store) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row) (bool, error) {
+func (s *Store) ApplyCounts(ctx context.Context, batch string, rows []analytics.Row, pruneBefore time.Time) (bool, error) {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
@@ -36,6 +37,12 @@ func (s *Store) ApplyCounts(ctx context.Context, batch string, rows []analytics.
 		b.WriteString(` ON CONFLICT (tenant, day, slug, kind, value) DO UPDATE SET
 			n = CASE WHEN excluded.kind = 'u' THEN max(n, excluded.n) ELSE n + excluded.n END`)
 		stmts = append(stmts, Stmt{b.String(), args})
+	}
+	if !pruneBefore.IsZero() {
+		// After the ledger insert: a batch id already there fails the
+		// batch before anything is deleted.
+		// (Never the id just written, whatever the clocks say.)
+		stmts = append(stmts, Stmt{`DELETE FROM flush_ledger WHERE flushed_at < ? AND batch_id <> ?`, []any{FormatTime(pruneBefore), batch}})
 	}
 	if _, err := s.b.Batch(ctx, stmts); err != nil {
 		// Tell "already applied" from a failure by looking, after the

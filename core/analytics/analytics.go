@@ -12,16 +12,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
+	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/frontbase/edge/core"
 )
 
 // Kinds of counter rows.
@@ -51,15 +48,35 @@ type View struct {
 	Country      string
 }
 
-// countryHeaders are where platforms put the visitor's country.
-var countryHeaders = []string{"CloudFront-Viewer-Country", "X-Vercel-IP-Country", "X-Appengine-Country", "CF-IPCountry"}
+// countryHeaders are where platforms put the visitor's country, in
+// canonical form so that reading them is a map lookup.
+var countryHeaders = []string{
+	textproto.CanonicalMIMEHeaderKey("CloudFront-Viewer-Country"), textproto.CanonicalMIMEHeaderKey("X-Vercel-IP-Country"),
+	textproto.CanonicalMIMEHeaderKey("X-Appengine-Country"), textproto.CanonicalMIMEHeaderKey("CF-IPCountry"),
+}
 
-// NewView reads what is counted from a request. secret salts the visitor
-// hash together with the day, so hashes of different days cannot be linked.
+func header(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// NewView reads what is counted from a request. secret (the day's salt,
+// see Salts) salts the visitor hash together with the day, so hashes of
+// different days cannot be linked; with an empty secret the view has no
+// visitor and counts toward no unique.
 func NewView(r *http.Request, tenant, slug string, now time.Time, secret string) View {
-	day := now.UTC().Format(time.DateOnly)
-	ua := r.Header.Get("User-Agent")
-	v := View{Tenant: tenant, Slug: slug, Day: day, Bot: IsBot(ua)}
+	return NewViewSalted(r, tenant, slug, now, func(string) string { return secret })
+}
+
+// NewViewSalted is NewView with the salt asked for only when the view is
+// a browser's (salt gets the day, "2026-11-22").
+func NewViewSalted(r *http.Request, tenant, slug string, now time.Time, salt func(day string) string) View {
+	day := dayOf(now)
+	ua := header(r.Header, "User-Agent")
+	class := classify(ua)
+	v := View{Tenant: tenant, Slug: slug, Day: day, Bot: class.bot}
 	if v.Bot {
 		return v
 	}
@@ -67,26 +84,111 @@ func NewView(r *http.Request, tenant, slug string, now time.Time, secret string)
 	if host, _, err := net.SplitHostPort(ip); err == nil {
 		ip = host
 	}
-	h := sha256.New()
-	for _, part := range []string{secret, day, ip, ua} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	if secret := salt(day); secret != "" { // no salt at hand (Salts): counted without a visitor
+		var stack [512]byte
+		buf := stack[:0]
+		for _, part := range []string{secret, day, ip, ua} {
+			buf = append(append(buf, part...), 0)
+		}
+		sum := sha256.Sum256(buf)
+		v.Visitor = hex.EncodeToString(sum[:12])
 	}
-	v.Visitor = hex.EncodeToString(h.Sum(nil)[:12])
-	v.Device = Device(ua)
-	if ref := r.Header.Get("Referer"); ref != "" {
-		if u, err := url.Parse(ref); err == nil && u.Host != "" && !strings.EqualFold(u.Hostname(), hostOnly(r.Host)) {
-			v.Referrer = strings.ToLower(u.Hostname())
+	v.Device = class.device
+	if ref := header(r.Header, "Referer"); ref != "" {
+		if host := refererHost(ref); host != "" && !strings.EqualFold(host, hostOnly(r.Host)) {
+			v.Referrer = strings.ToLower(host)
 		}
 	}
 	for _, name := range countryHeaders {
-		if c := strings.ToUpper(strings.TrimSpace(r.Header.Get(name))); len(c) == 2 && c != "XX" {
-			v.Country = c
+		if c := strings.TrimSpace(header(r.Header, name)); len(c) == 2 && !strings.EqualFold(c, "XX") {
+			v.Country = strings.ToUpper(c)
 			break
 		}
 	}
 	return v
 }
+
+// refererHost is the host name of an absolute http(s) URL, "" for
+// anything else.
+func refererHost(ref string) string {
+	var rest string
+	switch {
+	case len(ref) > 8 && strings.EqualFold(ref[:8], "https://"):
+		rest = ref[8:]
+	case len(ref) > 7 && strings.EqualFold(ref[:7], "http://"):
+		rest = ref[7:]
+	default:
+		return ""
+	}
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	if strings.HasPrefix(rest, "[") { // [IPv6]:port
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return ""
+		}
+		return rest[1:end]
+	}
+	if colon := strings.LastIndexByte(rest, ':'); colon >= 0 {
+		rest = rest[:colon]
+	}
+	return rest
+}
+
+// dayOf formats now's UTC day, cached for the second: every view asks.
+func dayOf(now time.Time) string {
+	sec := now.Unix()
+	if d := lastDay.Load(); d != nil && d.sec == sec {
+		return d.day
+	}
+	d := &dayCache{sec: sec, day: now.UTC().Format(time.DateOnly)}
+	lastDay.Store(d)
+	return d.day
+}
+
+type dayCache struct {
+	sec int64
+	day string
+}
+
+var lastDay atomic.Pointer[dayCache]
+
+// uaClass is what a user agent says: bot or browser, and which device.
+type uaClass struct {
+	bot    bool
+	device string
+}
+
+// classify sorts a user agent, remembering the answers for the most
+// common ones (a bounded map, cleared when full).
+func classify(ua string) uaClass {
+	uaCache.RLock()
+	c, ok := uaCache.m[ua]
+	uaCache.RUnlock()
+	if ok {
+		return c
+	}
+	lower := strings.ToLower(ua)
+	c = uaClass{bot: isBotLower(ua, lower), device: deviceLower(lower)}
+	if len(ua) <= 512 {
+		uaCache.Lock()
+		if len(uaCache.m) >= 4096 {
+			clear(uaCache.m)
+		}
+		uaCache.m[ua] = c
+		uaCache.Unlock()
+	}
+	return c
+}
+
+var uaCache = struct {
+	sync.RWMutex
+	m map[string]uaClass
+}{m: map[string]uaClass{}}
 
 func hostOnly(h string) string {
 	if host, _, err := net.SplitHostPort(h); err == nil {
@@ -99,13 +201,14 @@ var botWords = []string{"bot", "crawl", "spider", "slurp", "curl/", "wget", "pyt
 
 // IsBot tells crawlers and scripts from browsers by user agent; an empty
 // user agent is a bot.
-func IsBot(ua string) bool {
+func IsBot(ua string) bool { return isBotLower(ua, strings.ToLower(ua)) }
+
+func isBotLower(ua, lower string) bool {
 	if ua == "" {
 		return true
 	}
-	l := strings.ToLower(ua)
 	for _, w := range botWords {
-		if strings.Contains(l, w) {
+		if strings.Contains(lower, w) {
 			return true
 		}
 	}
@@ -113,8 +216,9 @@ func IsBot(ua string) bool {
 }
 
 // Device classes a browser's user agent.
-func Device(ua string) string {
-	l := strings.ToLower(ua)
+func Device(ua string) string { return deviceLower(strings.ToLower(ua)) }
+
+func deviceLower(l string) string {
 	switch {
 	case strings.Contains(l, "ipad") || strings.Contains(l, "tablet") || (strings.Contains(l, "android") && !strings.Contains(l, "mobile")):
 		return "tablet"
@@ -125,13 +229,15 @@ func Device(ua string) string {
 }
 
 // rows are the counter increments of one view.
-func (v View) rows() []Row {
+func (v View) rows() []Row { return v.appendRows(make([]Row, 0, 4)) }
+
+// appendRows appends the view's rows to out (callers pass a stack array).
+func (v View) appendRows(out []Row) []Row {
 	base := Row{Tenant: v.Tenant, Day: v.Day, Slug: v.Slug, N: 1}
 	if v.Bot {
 		base.Kind = KindBots
-		return []Row{base}
+		return append(out, base)
 	}
-	out := make([]Row, 0, 4)
 	add := func(kind, value string) {
 		r := base
 		r.Kind, r.Value = kind, value
@@ -182,42 +288,6 @@ func uniquesKey(tenant, day, slug string) string {
 	return uniquesPrefix + tenant + sep + day + sep + slug
 }
 
-// RedisRecorder buffers views in the shared cache with one pipelined call
-// per view, bounded by Timeout. Failures are swallowed (a lost count is
-// better than a slow page) and logged at most once a minute.
-type RedisRecorder struct {
-	Cache   core.Cache
-	Timeout time.Duration // default 50ms
-	Logger  *slog.Logger
-	lastLog atomic.Int64
-	Dropped atomic.Int64 // views that could not be counted
-}
-
-func (rr *RedisRecorder) Record(ctx context.Context, v View) {
-	timeout := rr.Timeout
-	if timeout <= 0 {
-		timeout = 50 * time.Millisecond
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	defer cancel()
-	rows := v.rows()
-	cmds := make([][]any, 0, len(rows)+2)
-	for _, r := range rows {
-		cmds = append(cmds, []any{"HINCRBY", bufferKey, field(r), 1})
-	}
-	if v.Visitor != "" {
-		k := uniquesKey(v.Tenant, v.Day, v.Slug)
-		cmds = append(cmds, []any{"PFADD", k, v.Visitor}, []any{"PEXPIRE", k, uniquesTTL.Milliseconds()})
-	}
-	if _, err := rr.Cache.Exec(ctx, cmds...); err != nil {
-		rr.Dropped.Add(1)
-		now := time.Now().Unix()
-		if last := rr.lastLog.Load(); now-last >= 60 && rr.lastLog.CompareAndSwap(last, now) && rr.Logger != nil {
-			rr.Logger.Warn("analytics: a page view was not counted (logged at most once a minute)", "err", err, "dropped", rr.Dropped.Load())
-		}
-	}
-}
-
 // Memory aggregates views in process, for engines without Redis; Flush
 // writes them to the state store. Unique visitors are exact within one
 // process (a set of hashes per page and day, kept for today and
@@ -237,7 +307,8 @@ func NewMemory() *Memory {
 }
 
 func (m *Memory) Record(_ context.Context, v View) {
-	rows := v.rows()
+	var buf [4]Row
+	rows := v.appendRows(buf[:0])
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range rows {

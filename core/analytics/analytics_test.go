@@ -62,6 +62,9 @@ func TestVisitorHashRotatesDaily(t *testing.T) {
 	if a.Visitor != b.Visitor || a.Visitor == c.Visitor || a.Visitor == d.Visitor {
 		t.Fatalf("same day %q %q, next day %q, other secret %q", a.Visitor, b.Visitor, c.Visitor, d.Visitor)
 	}
+	if e := NewView(r, "t", "/", d1, ""); e.Visitor != "" || e.Device == "" {
+		t.Errorf("without a salt the view has visitor %q (want none) and device %q", e.Visitor, e.Device)
+	}
 }
 
 func TestMemoryDrainAndRestore(t *testing.T) {
@@ -134,5 +137,28 @@ func BenchmarkCountInProcess(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Record(context.Background(), NewView(r, "t", "/p", now, "secret"))
+	}
+}
+
+func TestRefererHost(t *testing.T) {
+	tests := map[string]string{
+		"https://news.example/story?x=1":   "news.example",
+		"HTTP://News.Example:8080/":        "News.Example",
+		"https://user:pw@host.example/p":   "host.example",
+		"https://[2001:db8::1]:443/x":      "2001:db8::1",
+		"https://host.example#frag":        "host.example",
+		"https://host.example?q=a/b":       "host.example",
+		"android-app://com.example.app/":   "",
+		"javascript:alert(1)":              "",
+		"//host.example/":                  "",
+		"https://":                         "",
+		"https://[broken":                  "",
+		"https://a.example/@b.example/":    "a.example",
+		"https://xn--bcher-kva.example/%2": "xn--bcher-kva.example",
+	}
+	for in, want := range tests {
+		if got := refererHost(in); got != want {
+			t.Errorf("refererHost(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -18,9 +19,18 @@ type Sink interface {
 	// ApplyCounts adds rows to the stored counters (uniques keep the
 	// larger value) and records batch in the flush ledger, in one atomic
 	// batch. When batch is already in the ledger nothing is written and
-	// applied is false.
-	ApplyCounts(ctx context.Context, batch string, rows []Row) (applied bool, err error)
+	// applied is false. When pruneBefore is not zero, the same batch also
+	// deletes the ledger ids recorded before it.
+	ApplyCounts(ctx context.Context, batch string, rows []Row, pruneBefore time.Time) (applied bool, err error)
 }
+
+// LedgerRetention is how long the flush ledger keeps a batch id by
+// default. A ledger id only matters while its batch can be tried again,
+// that is while it is still claimed in Redis; the flush finishes claimed
+// batches on its next run, and it never prunes ids younger than the
+// oldest batch still claimed (see pruneCutoff), so a week is a wide
+// margin that keeps the ledger small.
+const LedgerRetention = 7 * 24 * time.Hour
 
 // MaxRows is the most rows one state-store batch carries.
 const MaxRows = 500
@@ -29,13 +39,20 @@ const MaxRows = 500
 type Flusher struct {
 	Cache  core.Cache // the Redis buffer; nil without one
 	Memory *Memory    // the in-process buffer; nil without one
-	Sink   Sink
-	Now    func() time.Time
+	// Recorder, when set, has the views it still holds sent to the Redis
+	// buffer before the claim (RedisRecorder.Drain).
+	Recorder *RedisRecorder
+	Sink     Sink
+	Now      func() time.Time
 	// Step, when set, is called after each step ("claimed", "applied")
 	// with the batch id; tests make it panic to simulate a crash.
 	Step func(step, batch string)
 	// Margin is the time kept free before ctx's deadline (default 1s).
 	Margin time.Duration
+	// Retention is how long ledger ids are kept (default
+	// LedgerRetention). Older ones are deleted by the first state-store
+	// batch of a run, in that same batch.
+	Retention time.Duration
 }
 
 // Report says what a flush moved.
@@ -46,6 +63,8 @@ type Report struct {
 	Skipped  int   `json:"skipped"`  // DB batches already in the ledger, deleted without applying
 	Left     int   `json:"left"`     // claimed batches left for the next run (time budget)
 	Requests int   `json:"requests"` // state-store batches sent
+
+	pruneBefore time.Time // for the run's first state-store batch
 }
 
 func newBatchID(now time.Time) string {
@@ -87,6 +106,14 @@ func (f *Flusher) Flush(ctx context.Context) (Report, error) {
 		d, ok := ctx.Deadline()
 		return ok && time.Until(d) < margin
 	}
+	retention := f.Retention
+	if retention <= 0 {
+		retention = LedgerRetention
+	}
+	cutoff := now().Add(-retention)
+	if f.Cache == nil {
+		rep.pruneBefore = cutoff // no claimed batch can come back
+	}
 	if f.Memory != nil {
 		if err := f.flushMemory(ctx, now(), &rep); err != nil {
 			return rep, err
@@ -95,6 +122,7 @@ func (f *Flusher) Flush(ctx context.Context) (Report, error) {
 	if f.Cache == nil {
 		return rep, nil
 	}
+	f.Recorder.Drain(ctx)
 	id := newBatchID(now())
 	if _, err := f.Cache.Exec(ctx, []any{"EVAL", claimScript, 3, bufferKey, claimedPrefix + id, claimsKey, id}); err != nil {
 		return rep, err
@@ -114,6 +142,7 @@ func (f *Flusher) Flush(ctx context.Context) (Report, error) {
 		}
 	}
 	slices.Sort(ids) // oldest first
+	rep.pruneBefore = pruneCutoff(cutoff, ids)
 	for i, batch := range ids {
 		if outOfTime() {
 			rep.Left = len(ids) - i
@@ -195,7 +224,11 @@ func (f *Flusher) apply(ctx context.Context, batch string, rows []Row, outOfTime
 		}
 		part := rows[i:min(i+MaxRows, len(rows))]
 		rep.Requests++
-		applied, err := f.Sink.ApplyCounts(ctx, batch+"/"+strconv.Itoa(chunk), part)
+		prune := rep.takePrune()
+		applied, err := f.Sink.ApplyCounts(ctx, batch+"/"+strconv.Itoa(chunk), part, prune)
+		if err != nil || !applied {
+			rep.pruneBefore = prune // a refused batch pruned nothing: the next one will
+		}
 		if err != nil {
 			return false, err
 		}
@@ -226,7 +259,9 @@ func (f *Flusher) flushMemory(ctx context.Context, now time.Time, rep *Report) e
 	for i, chunk := 0, 0; i < len(rows); i, chunk = i+MaxRows, chunk+1 {
 		part := rows[i:min(i+MaxRows, len(rows))]
 		rep.Requests++
-		if _, err := f.Sink.ApplyCounts(ctx, id+"/"+strconv.Itoa(chunk), part); err != nil {
+		prune := rep.takePrune()
+		if _, err := f.Sink.ApplyCounts(ctx, id+"/"+strconv.Itoa(chunk), part, prune); err != nil {
+			rep.pruneBefore = prune
 			f.Memory.restore(rows[i:]) // what was not written goes back
 			return err
 		}
@@ -239,6 +274,30 @@ func (f *Flusher) flushMemory(ctx context.Context, now time.Time, rep *Report) e
 	}
 	rep.Batches++
 	return nil
+}
+
+// takePrune hands the prune cutoff to the run's first state-store batch.
+func (rep *Report) takePrune() time.Time {
+	t := rep.pruneBefore
+	rep.pruneBefore = time.Time{}
+	return t
+}
+
+// pruneCutoff is cutoff, moved back before the claim of the oldest batch
+// still claimed: its chunks' ledger ids were written after its claim, and
+// they must outlive any retry of it, however late.
+func pruneCutoff(cutoff time.Time, claimed []string) time.Time {
+	for _, id := range claimed {
+		stamp, _, _ := strings.Cut(id, "-")
+		if ns, err := strconv.ParseInt(stamp, 10, 64); err == nil {
+			if t := time.Unix(0, ns).Add(-time.Hour); t.Before(cutoff) { // an hour for clocks that disagree
+				cutoff = t
+			}
+		} else {
+			return time.Time{} // an id we cannot date: prune nothing this run
+		}
+	}
+	return cutoff
 }
 
 func toInt(v any) (int64, bool) {

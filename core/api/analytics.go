@@ -13,13 +13,17 @@ type Analytics struct {
 	Recorder analytics.Recorder // counts a view; nil: nothing is counted
 	Reader   analytics.Reader   // the stored counters; nil leaves GET /api/analytics out
 	Tenant   string
-	Secret   string // salts the visitor hash (with the day)
-	Now      func() time.Time
+	// Salts gives the day's random visitor salt, shared by instances;
+	// nil: Secret salts every day's hash (tests).
+	Salts  *analytics.Salts
+	Secret string
+	Now    func() time.Time
 }
 
 func (h *handler) analyticsRoutes(mux *http.ServeMux) {
 	if h.opts.Analytics.Reader != nil {
 		mux.Handle("GET /api/analytics", h.managed(h.getAnalytics))
+		mux.HandleFunc("GET /_frontbase/analytics", h.dashboard) // dashboard.go
 	}
 }
 
@@ -34,21 +38,37 @@ func (h *handler) now() time.Time {
 // the response, so FaaS is safe). It is bounded by the recorder's own short
 // timeout and never fails a page.
 func (h *handler) countView(r *http.Request) {
-	a := h.opts.Analytics
-	a.Recorder.Record(r.Context(), analytics.NewView(r, a.Tenant, r.URL.Path, h.now(), a.Secret))
+	a := &h.opts.Analytics
+	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.Tenant, r.URL.Path, h.now(), func(day string) string {
+		if a.Salts == nil {
+			return a.Secret
+		}
+		salt, _ := a.Salts.Salt(r.Context(), day)
+		return salt
+	}))
 }
 
 // getAnalytics answers GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&page=/path
 // (default: the last 30 days, every page).
 func (h *handler) getAnalytics(w http.ResponseWriter, r *http.Request) {
+	s, err := h.analyticsSummary(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// analyticsSummary runs the query of GET /api/analytics and of the
+// dashboard: ?from&to (days, default the last 30) and ?page.
+func (h *handler) analyticsSummary(r *http.Request) (analytics.Summary, error) {
 	q := r.URL.Query()
 	today := h.now().UTC()
 	to, from := today, today.AddDate(0, 0, -29)
 	var err error
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.DateOnly, v); err != nil {
-			writeError(w, r, core.Errorf(core.EINVALID, "to: expected a day such as 2026-01-31, got %q", v))
-			return
+			return analytics.Summary{}, core.Errorf(core.EINVALID, "to: expected a day such as 2026-01-31, got %q", v)
 		}
 		if q.Get("from") == "" {
 			from = to.AddDate(0, 0, -29)
@@ -56,19 +76,16 @@ func (h *handler) getAnalytics(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.DateOnly, v); err != nil {
-			writeError(w, r, core.Errorf(core.EINVALID, "from: expected a day such as 2026-01-01, got %q", v))
-			return
+			return analytics.Summary{}, core.Errorf(core.EINVALID, "from: expected a day such as 2026-01-01, got %q", v)
 		}
 	}
 	if from.After(to) || to.Sub(from) > 366*24*time.Hour {
-		writeError(w, r, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days"))
-		return
+		return analytics.Summary{}, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days")
 	}
 	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, q.Get("page"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return analytics.Summary{}, err
 	}
-	writeJSON(w, http.StatusOK, analytics.Summarize(rows, f, t, q.Get("page")))
+	return analytics.Summarize(rows, f, t, q.Get("page")), nil
 }

@@ -65,6 +65,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.workflowRoutes(mux)  // workflows.go
 	h.analyticsRoutes(mux) // analytics.go
 	h.rateLimitRoutes(mux) // ratelimits.go
+	h.previewRoutes(mux)   // preview.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

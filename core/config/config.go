@@ -30,7 +30,8 @@ type Config struct {
 	L1TTL        time.Duration
 	L1MaxBytes   int64
 	LogLevel     slog.Level
-	KeepVersions int // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
+	KeepVersions int  // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
+	Analytics    bool // count page views (FRONTBASE_ANALYTICS=on, the default, or off)
 
 	// Actions engine: internal targets http_request may reach (hosts,
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
@@ -83,6 +84,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
 		KeepVersions: int(r.integer("FRONTBASE_KEEP_VERSIONS", DefaultKeepVersions, 1, 10000)),
+		Analytics:    r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
 		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
 		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),

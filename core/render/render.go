@@ -211,7 +211,9 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	}
 
 	if p.CSSBundle != "" {
-		if href := BundleURL(p); href != "" {
+		// A preview's bundle is not served under its URL (only published
+		// pages' bundles are), so a preview always inlines it.
+		if href := BundleURL(p); href != "" && !in.Preview {
 			out.WriteString(`<link rel="stylesheet" href="`)
 			escape(out, href)
 			out.WriteString(`">`)

@@ -53,6 +53,11 @@ type Service struct {
 	checkedAt   atomic.Int64 // unix nanos of the last generation read
 	checks      atomic.Int64 // generation reads so far
 	checkingGen sync.Mutex
+
+	// Preview drafts kept in process when there is no shared cache
+	// (preview.go).
+	draftsOnce sync.Once
+	drafts     *drafts
 }
 
 // New makes a Service over store.

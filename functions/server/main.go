@@ -47,6 +47,12 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 		return err
 	}
 	defer eng.Close()
+	if eng.Flusher != nil && eng.Flusher.Recorder != nil {
+		// A long-lived process: a view that finds a Redis call in flight
+		// rides the next one instead of waiting (the flush timer and the
+		// final flush send what is left).
+		eng.Flusher.Recorder.Async = true
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"log/slog"
 
 	"github.com/frontbase/edge/core"
@@ -24,18 +22,23 @@ func newAnalytics(cfg *config.Config, store countStore, sharedCache core.Cache, 
 	if store == nil {
 		return api.Analytics{}, nil
 	}
-	// The visitor hash is salted with a secret derived from the system key
-	// (and the day), so the same visitor hashes alike on every instance.
-	sum := sha256.Sum256([]byte("frontbase analytics salt\x00" + cfg.SystemKey))
-	a := api.Analytics{Reader: store, Tenant: cfg.Tenant, Secret: hex.EncodeToString(sum[:])}
+	// The visitor hash is salted with a random salt per day, shared by
+	// every instance through the shared cache (or made in process without
+	// one), so the same visitor hashes alike everywhere that day only.
+	a := api.Analytics{Reader: store, Tenant: cfg.Tenant, Salts: &analytics.Salts{Cache: sharedCache, Logger: logger}}
 	f := &analytics.Flusher{Sink: store}
 	if sharedCache != nil {
-		a.Recorder = &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
-		f.Cache = sharedCache
+		rr := &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
+		a.Recorder = rr
+		f.Cache = sharedCache // also what an earlier run with counting on left
+		f.Recorder = rr
 	} else {
 		m := analytics.NewMemory()
 		a.Recorder = m
 		f.Memory = m
+	}
+	if !cfg.Analytics { // FRONTBASE_ANALYTICS=off: nothing is counted; the report stays
+		a.Recorder, a.Salts = nil, nil
 	}
 	return a, f
 }
