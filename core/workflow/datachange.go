@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -55,33 +54,6 @@ func pollDue(interval time.Duration, now time.Time) bool {
 func cursorKey(workflowID string, n *Node) string {
 	sum := sha256.Sum256([]byte(str(n.Inputs["dataSource"]) + "|" + str(n.Inputs["table"]) + "|" + str(n.Inputs["timestampColumn"])))
 	return workflowID + "|" + hex.EncodeToString(sum[:8])
-}
-
-// PollDataChanges polls every active data_change workflow that is due and
-// runs each once with the rows whose timestampColumn passed its cursor.
-func (s *Service) PollDataChanges(ctx context.Context) (ran int, err error) {
-	list, err := s.store.ListWorkflows(ctx)
-	if err != nil {
-		return 0, err
-	}
-	now := s.now()
-	var errs []error
-	for _, w := range list {
-		if !w.IsActive || !slices.Contains(triggerKindsOf(w.TriggerType), "data_change") {
-			continue
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		ok, err := s.pollChanges(ctx, w.ID, now)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("workflow %s: %w", w.ID, err))
-		}
-		if ok {
-			ran++
-		}
-	}
-	return ran, errors.Join(errs...)
 }
 
 func (s *Service) pollChanges(ctx context.Context, id string, now time.Time) (bool, error) {

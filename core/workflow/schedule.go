@@ -74,32 +74,42 @@ func slotID(workflowID string, slot time.Time) string {
 
 // RunDue runs every active scheduled workflow whose latest slot is due
 // and not yet run, once per slot: the slot is claimed by writing its
-// execution record first, so overlapping ticks never run it twice.
+// execution record first, so overlapping ticks never run it twice. On the
+// same pass it polls the data_change_trigger workflows that are due
+// (datachange.go), from one listing of the workflows.
 func (s *Service) RunDue(ctx context.Context) (ran int, err error) {
 	list, err := s.store.ListWorkflows(ctx)
 	if err != nil {
 		return 0, err
 	}
+	steps := []struct {
+		kind string
+		run  func(ctx context.Context, id string, now time.Time) (bool, error)
+	}{{"scheduled", s.runSlot}, {"data_change", s.pollChanges}}
 	now := s.now()
 	var errs []error
 	for _, w := range list {
-		if !w.IsActive || !slices.Contains(triggerKindsOf(w.TriggerType), "scheduled") {
+		if !w.IsActive {
 			continue
 		}
 		if ctx.Err() != nil {
 			break
 		}
-		ok, err := s.runSlot(ctx, w.ID, now)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("workflow %s: %w", w.ID, err))
-		}
-		if ok {
-			ran++
+		kinds := triggerKindsOf(w.TriggerType)
+		for _, step := range steps {
+			if !slices.Contains(kinds, step.kind) {
+				continue
+			}
+			ok, err := step.run(ctx, w.ID, now)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("workflow %s: %w", w.ID, err))
+			}
+			if ok {
+				ran++
+			}
 		}
 	}
-	// data_change_trigger workflows poll on the same tick (datachange.go).
-	polled, err := s.PollDataChanges(ctx)
-	return ran + polled, errors.Join(append(errs, err)...)
+	return ran, errors.Join(errs...)
 }
 
 func triggerKindsOf(s string) []string {
