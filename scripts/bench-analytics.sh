@@ -31,81 +31,16 @@ THREADS=${THREADS:-2}
 T_RATIO=0.9
 UA='Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0'
 
-log() { printf '==> %s\n' "$*"; }
-die() {
-	printf 'bench-analytics: %s\n' "$*" >&2
-	exit 1
-}
+BENCH_NAME=bench-analytics
+# shellcheck source=scripts/lib/bench.sh
+source "$ROOT/scripts/lib/bench.sh"
+
 for v in DURATION ROUNDS WARMUP CONNS THREADS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
 done
 for t in go curl wrk awk redis-server; do command -v "$t" >/dev/null 2>&1 || die "$t is required"; done
 TURSODB=${TURSODB:-$ROOT/.deps/node_modules/@tursodatabase/cli-linux-x64-gnu/tursodb}
 [[ -x $TURSODB ]] || TURSODB=$(command -v tursodb || true)
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/frontbase-bench-analytics.XXXXXX")
-BIN=$WORK/bin
-PIDS=()
-alive() {
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[[ $st != Z* ]]
-}
-stop() {
-	local pid=$1 i keep=() p
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-	PIDS=("${keep[@]}")
-}
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do stop "$p"; done
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-USED_PORTS=" "
-free_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		[[ $USED_PORTS == *" $p "* ]] && continue
-		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
-		USED_PORTS+="$p "
-		FREE_PORT=$p
-		return 0
-	done
-	die "found no free loopback port"
-}
-wait_http() { # PID URL NAME
-	local i
-	for ((i = 0; i < 200; i++)); do
-		curl -fsS --max-time 1 -o /dev/null "$2" 2>/dev/null && return 0
-		alive "$1" || die "$3 exited while starting: $(tail -5 "$WORK/$3.log")"
-		sleep 0.05
-	done
-	die "$3 did not answer $2 within 10 s: $(tail -5 "$WORK/$3.log")"
-}
-wait_port() { # PID PORT NAME
-	local i
-	for ((i = 0; i < 200; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
-		alive "$1" || die "$3 exited while starting: $(tail -5 "$WORK/$3.log")"
-		sleep 0.05
-	done
-	die "$3 did not listen on $2 within 10 s"
-}
 
 log "building the engine server and CLI"
 (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/frontbase-server" ./functions/server &&
@@ -125,7 +60,7 @@ start_engine() {
 		env FRONTBASE_SYSTEM_KEY="$KEY" FRONTBASE_BIND_ADDR=127.0.0.1 PORT="$FREE_PORT" FRONTBASE_LOG_LEVEL=warn \
 			FRONTBASE_ANALYTICS="$analytics" "$@" "$BIN/frontbase-server" >"$WORK/$name.log" 2>&1 &
 		EPID=$!
-		PIDS+=("$EPID")
+		track "$EPID"
 		sleep 0.2
 		if ! alive "$EPID" && grep -q 'address already in use' "$WORK/$name.log"; then
 			stop "$EPID"
@@ -137,17 +72,6 @@ start_engine() {
 	FRONTBASE_SYSTEM_KEY=$KEY "$BIN/frontbase" publish --url "$EURL" --settings "$ROOT/scripts/demo/settings.json" "$WORK/pages" >/dev/null ||
 		die "publishing to $name failed"
 	curl -fsS --max-time 5 -o /dev/null -A "$UA" "$EURL/" || die "GET / on $name failed"
-}
-
-# parse_wrk FILE: "req/s p50_ms p99_ms non2xx"
-parse_wrk() {
-	awk '
-		function ms(v,  n) { n = v + 0; if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
-		/^Requests\/sec:/ { rps = $2 }
-		$1 == "50%" { p50 = ms($2) }
-		$1 == "99%" { p99 = ms($2) }
-		/Non-2xx or 3xx responses:/ { non2xx = $NF }
-		END { if (rps == "") exit 1; printf "%s %.3f %.3f %d\n", rps, p50, p99, non2xx + 0 }' "$1"
 }
 
 RESULTS=$WORK/results.txt
@@ -162,7 +86,7 @@ run_wrk() { # MODE NAME URL SECONDS MEASURED
 	awk '/requests in/ { print $1 }' "$out" >>"$WORK/reqs-$1-$2.txt"
 	[[ $5 == 1 ]] || return 0
 	parsed=$(parse_wrk "$out") || die "cannot parse wrk output: $(cat "$out")"
-	read -r rps p50 p99 non2xx <<<"$parsed"
+	read -r rps p50 p99 non2xx _ <<<"$parsed"
 	((non2xx == 0)) || die "$1/$2: $non2xx non-2xx responses"
 	printf '    %-12s %-4s %10.1f req/s  p50 %6.3f ms  p99 %6.3f ms\n' "$1" "$2" "$rps" "$p50" "$p99"
 	echo "$1 $2 $rps $p50 $p99" >>"$RESULTS"
@@ -177,7 +101,7 @@ for mode in $MODES; do
 		RPORT=$FREE_PORT
 		redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis-$mode.log" 2>&1 &
 		RPID=$!
-		PIDS+=("$RPID")
+		track "$RPID"
 		wait_port "$RPID" "$RPORT" "redis-$mode"
 		extra+=(FRONTBASE_REDIS_URL="redis://127.0.0.1:$RPORT")
 		;;
@@ -194,7 +118,7 @@ for mode in $MODES; do
 		mkdir -p "$WORK/turso"
 		"$TURSODB" "$WORK/turso/state.db" --sync-server "127.0.0.1:$TPORT" >"$WORK/tursodb.log" 2>&1 &
 		TPID=$!
-		PIDS+=("$TPID")
+		track "$TPID"
 		wait_port "$TPID" "$TPORT" tursodb
 		extra+=(FRONTBASE_ENV=cloud FRONTBASE_STATE_DB_URL="http://127.0.0.1:$TPORT")
 		env "${extra[@]}" "$BIN/frontbase" migrate >"$WORK/migrate.log" 2>&1 || die "migrate failed: $(tail -3 "$WORK/migrate.log")"
