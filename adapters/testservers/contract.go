@@ -91,14 +91,14 @@ func CacheContract(t *testing.T, c core.Cache) {
 		// The key expires after the TTL of the increment that created it;
 		// later increments do not extend it. (Its own key: on a loaded
 		// machine the parallel burst above may outlast a short TTL.)
-		if n, err := c.Incr(ctx, "contract:short", 1, 600*time.Millisecond); err != nil || n != 1 {
+		if n, err := c.Incr(ctx, "contract:incr-ttl", 1, 600*time.Millisecond); err != nil || n != 1 {
 			t.Fatalf("first = %d %v", n, err)
 		}
-		if n, err := c.Incr(ctx, "contract:short", 1, time.Hour); err != nil || n != 2 {
+		if n, err := c.Incr(ctx, "contract:incr-ttl", 1, time.Hour); err != nil || n != 2 {
 			t.Fatalf("second = %d %v", n, err)
 		}
 		time.Sleep(800 * time.Millisecond)
-		if n, err := c.Incr(ctx, "contract:short", 1, 0); err != nil || n != 1 {
+		if n, err := c.Incr(ctx, "contract:incr-ttl", 1, 0); err != nil || n != 1 {
 			t.Fatalf("after expiry = %d %v", n, err)
 		}
 	})
