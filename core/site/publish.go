@@ -13,6 +13,9 @@ type SiteResult struct {
 	SettingsChanged bool
 	Changed         bool  // anything was written: the generation moved once
 	Generation      int64 // the publish generation after the publish
+	// CacheKept is how many shared-cache entries of unchanged pages were
+	// carried to the new generation (keep.go).
+	CacheKept int
 }
 
 // PublishSite is the one publish path, used by POST /api/import (one
@@ -21,7 +24,8 @@ type SiteResult struct {
 // ones are skipped, and the rest is written in ONE atomic store batch that
 // bumps the generation once; then the generation is announced once (L1
 // dropped, L2 told through SetMax; L2 keys carry the generation, so
-// nothing is deleted there). Requests must be validated (core.DecodeImport)
+// nothing is deleted there, and the entries of pages left unchanged are
+// copied to the new generation first when the settings did not change). Requests must be validated (core.DecodeImport)
 // and belong to one tenant. settings may be nil.
 func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
 	tenant := s.tenant
@@ -44,10 +48,11 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 	if err != nil {
 		return nil, err
 	}
+	kept := 0
 	if res.Changed {
-		s.published(ctx, res.Generation)
+		kept = s.publishedKeeping(ctx, res.Generation, tenant, keptPaths(reqs, res))
 	}
-	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation}
+	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation, CacheKept: kept}
 	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
 	for i, req := range reqs {
 		r := res.Pages[i]

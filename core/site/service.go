@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +52,9 @@ type Service struct {
 	checkedAt   atomic.Int64 // unix nanos of the last generation read
 	checks      atomic.Int64 // generation reads so far
 	checkingGen sync.Mutex
+
+	// The base URLs this process recorded in the shared cache (keep.go).
+	bases baseRecorder
 
 	// Preview drafts kept in process when there is no shared cache
 	// (preview.go).
@@ -130,16 +132,34 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 // published records a write made through this instance: its own L1 must
 // change at once, and every other instance learns the generation from the
 // shared cache within its TTL (or from the store, if the cache is down).
-// L2 needs no invalidation: its keys carry the generation.
+// L2 needs no invalidation: its keys carry the generation. kept lists the
+// paths whose responses the write left as they were (keptPaths): their L2
+// entries of the previous generation are copied to the new one before the
+// announcement (keep.go), under tenant's keys. It returns how many
+// entries were copied.
 func (s *Service) published(ctx context.Context, generation int64) {
+	s.publishedKeeping(ctx, generation, "", nil)
+}
+
+func (s *Service) publishedKeeping(ctx context.Context, generation int64, tenant string, kept []string) int {
 	s.generation.Store(generation)
 	s.checkedAt.Store(time.Now().UnixNano())
 	s.l1.InvalidateAll()
-	if s.l2 != nil {
-		if err := s.l2.announce(ctx, generation); err != nil {
-			s.log.WarnContext(ctx, "could not announce the new generation in the shared cache; instances will read it from the state store", "err", err)
-		}
+	if s.l2 == nil {
+		return 0
 	}
+	if len(kept) > 0 {
+		n, err := s.l2.keep(ctx, tenant, generation-1, generation, kept)
+		if err == nil {
+			s.log.DebugContext(ctx, "kept the shared-cache entries of unchanged pages", "entries", n, "generation", generation)
+			return n
+		}
+		s.log.WarnContext(ctx, "could not keep the shared-cache entries of unchanged pages; they will be rendered again", "err", err)
+	}
+	if err := s.l2.announce(ctx, generation); err != nil {
+		s.log.WarnContext(ctx, "could not announce the new generation in the shared cache; instances will read it from the state store", "err", err)
+	}
+	return 0
 }
 
 // Serve answers a public GET for path. baseURL ("https://host") is used
@@ -151,7 +171,7 @@ func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, c
 	gen := s.currentGeneration(ctx)
 	// The UTC day is in the key because pages may show system.date/year
 	// (request.go): a day's first request renders afresh.
-	key := strconv.FormatInt(gen, 10) + "|" + utcDay() + "|" + s.tenant + "|" + baseURL + "|" + path
+	key := cacheKey(gen, utcDay(), s.tenant, baseURL, path)
 	resp, tier, err := s.l1.Get(ctx, key, func(ctx context.Context) (*Response, error) {
 		return s.loadThroughTiers(ctx, key, baseURL, path)
 	})
