@@ -85,71 +85,141 @@ func (s *Service) noteBase(ctx context.Context, baseURL string) {
 	}
 }
 
-// keptPaths lists the public paths of the pages a publish left as they
-// were, whose responses are the same in the new generation: "/"+slug of
-// each unchanged page, and "/" for an unchanged homepage. Nothing is kept
-// when the settings changed (every page renders them). The sitemap,
-// robots.txt and not-found responses depend on the page list and are
-// never kept.
-func keptPaths(reqs []*core.ImportRequest, res *core.PublishPagesResult) []string {
+// A keepPlan says which pages a write left as they were, so that their L2
+// entries may be carried to the new generation. Every response of a page
+// depends only on the page and the settings (render.Input), so a page
+// whose id, content hash and homepage flag did not change, under the same
+// settings, answers the same. The sitemap, robots.txt and not-found
+// responses depend on the page list and are never kept.
+type keepPlan struct {
+	tenant string
+	// paths of the pages the write named and left unchanged: "/"+slug,
+	// and "/" for the homepage.
+	paths []string
+	// others: the pages the write did not name are unchanged too, so every
+	// public page of the tenant is kept except the changed slugs. False
+	// when the write may have changed a page it did not name: a new
+	// homepage clears the old one's flag, and a new not-found page ("404")
+	// changes what unknown paths answer.
+	others  bool
+	changed map[string]bool
+}
+
+// keptPlan is the plan of a PublishSite write, nil when nothing can be
+// kept (nothing written, or the settings changed: every page shows them).
+func keptPlan(tenant string, reqs []*core.ImportRequest, res *core.PublishPagesResult) *keepPlan {
 	if res.SettingsChanged || !res.Changed {
 		return nil
 	}
-	var paths []string
+	plan := &keepPlan{tenant: tenant, others: true, changed: map[string]bool{}}
 	for i, req := range reqs {
-		if !res.Pages[i].Unchanged || !req.Page.Public() {
-			continue // a page that is not public answers not-found
+		if !res.Pages[i].Unchanged {
+			plan.changed[req.Page.Slug] = true
+			if req.Page.IsHomepage || req.Page.Slug == core.NotFoundSlug {
+				plan.others = false
+			}
+			continue
 		}
-		paths = append(paths, "/"+req.Page.Slug)
-		if req.Page.IsHomepage {
-			paths = append(paths, "/")
+		if req.Page.Public() { // else it answers not-found
+			plan.paths = append(plan.paths, pagePaths(req.Page.Slug, req.Page.IsHomepage)...)
+		}
+	}
+	return plan
+}
+
+func pagePaths(slug string, homepage bool) []string {
+	if homepage {
+		return []string{"/" + slug, "/"} // the slug's path is a redirect to "/"
+	}
+	return []string{"/" + slug}
+}
+
+// allPaths lists the paths to keep when the plan includes the pages the
+// write did not name, from the tenant's pages as listed after the write.
+// A listing that already sees a later write can only name a page whose
+// entries are still right for this write's generation, except "/" when the
+// later write moved the homepage; engines then serve that copy only until
+// they learn the later generation, within the TTL a publish already takes.
+func (p *keepPlan) allPaths(pages []core.PageSummary) []string {
+	var paths []string
+	for _, pg := range pages {
+		if pg.IsPublic && !p.changed[pg.Slug] {
+			paths = append(paths, pagePaths(pg.Slug, pg.IsHomepage)...)
 		}
 	}
 	return paths
 }
 
-// keep copies the L2 entries of paths from generation from to generation
-// to, for today's UTC day and every base URL engines recorded, then
-// announces to. It takes two round trips: SMEMBERS, then one pipeline of
-// COPY commands (which keep each entry's remaining TTL and never replace
-// an entry an engine already wrote) ending with the announcement. It
-// returns how many entries were copied. Errors are the caller's to log:
-// the shared cache is disposable.
-func (c *l2) keep(ctx context.Context, tenant string, from, to int64, paths []string) (int, error) {
-	var copied int
-	_, err := c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
-		replies, err := c.cache.Exec(ctx, []any{"SMEMBERS", basesKey(tenant)})
+// keep copies the L2 entries of the plan's paths from generation from to
+// generation to, for today's UTC day and every base URL engines recorded,
+// then announces to. It takes two round trips to the shared cache:
+// SMEMBERS, then one pipeline of COPY commands (which keep each entry's
+// remaining TTL and never replace an entry an engine already wrote) ending
+// with the announcement; and, when the plan includes the pages the write
+// did not name and some base URL is recorded, one state-store read to
+// list them. It returns how many entries were copied. Errors are the
+// caller's to log: the shared cache is disposable.
+func (s *Service) keep(ctx context.Context, from, to int64, plan *keepPlan) (int, error) {
+	c := s.l2
+	replies, err := c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
+		replies, err := c.cache.Exec(ctx, []any{"SMEMBERS", basesKey(plan.tenant)})
 		if err != nil {
 			return nil, err
 		}
+		var bases [][]byte
 		members, _ := replies[0].([]any)
-		var bases []string
 		for _, m := range members {
 			if b, ok := m.(string); ok {
-				bases = append(bases, b)
+				bases = append(bases, []byte(b))
 			}
 		}
-		slices.Sort(bases)
-		day := utcDay()
-		var cmds [][]any
-		for _, base := range bases {
-			for _, path := range paths {
-				if len(cmds) == maxKeptCopies {
-					c.log.WarnContext(ctx, "too many shared-cache entries to keep; the rest will be rendered again",
-						"limit", maxKeptCopies, "baseURLs", len(bases), "paths", len(paths))
-					break
-				}
-				src, _ := l2Keys(cacheKey(from, day, tenant, base, path), tenant, base, path)
-				dst, _ := l2Keys(cacheKey(to, day, tenant, base, path), tenant, base, path)
-				cmds = append(cmds, []any{"COPY", src, dst})
-			}
+		return bases, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(replies) == 0 {
+		return 0, c.announce(ctx, to) // no engine has served a page yet
+	}
+	bases := make([]string, len(replies))
+	for i, b := range replies {
+		bases[i] = string(b)
+	}
+	slices.Sort(bases)
+	paths := plan.paths
+	if plan.others {
+		lctx, cancel := context.WithTimeout(ctx, keepTimeout)
+		pages, err := s.store.ListPages(lctx, plan.tenant)
+		cancel()
+		if err != nil {
+			s.log.WarnContext(ctx, "could not list the pages to keep in the shared cache; keeping only the published ones", "err", err)
+		} else {
+			paths = plan.allPaths(pages)
 		}
-		cmds = append(cmds, []any{"EVAL", setMaxLua, 1, generationKey, to})
-		replies, err = c.cache.Exec(ctx, cmds...)
+	}
+	day := utcDay()
+	var cmds [][]any
+copies:
+	for _, base := range bases {
+		for _, path := range paths {
+			if len(cmds) == maxKeptCopies {
+				s.log.WarnContext(ctx, "too many shared-cache entries to keep; the rest will be rendered again",
+					"limit", maxKeptCopies, "baseURLs", len(bases), "paths", len(paths))
+				break copies
+			}
+			src, _ := l2Keys(cacheKey(from, day, plan.tenant, base, path), plan.tenant, base, path)
+			dst, _ := l2Keys(cacheKey(to, day, plan.tenant, base, path), plan.tenant, base, path)
+			cmds = append(cmds, []any{"COPY", src, dst})
+		}
+	}
+	cmds = append(cmds, []any{"EVAL", setMaxLua, 1, generationKey, to})
+	copied := 0
+	_, err = c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
+		out, err := c.cache.Exec(ctx, cmds...)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range replies[:len(replies)-1] {
+		for _, r := range out[:len(out)-1] {
 			if n, ok := r.(int64); ok && n == 1 {
 				copied++
 			}

@@ -12,12 +12,13 @@ import (
 	"github.com/frontbase/edge/core"
 )
 
-func TestKeptPaths(t *testing.T) {
+func TestKeptPlan(t *testing.T) {
 	no := false
 	page := func(slug string, home bool, public *bool) *core.ImportRequest {
 		return &core.ImportRequest{Page: &core.Page{ID: slug, Slug: slug, IsHomepage: home, IsPublic: public}}
 	}
 	reqs := []*core.ImportRequest{page("home", true, nil), page("about", false, nil), page("members", false, &no), page("contact", false, nil)}
+	notFound := append(slices.Clone(reqs), page(core.NotFoundSlug, false, nil))
 	result := func(settings bool, unchanged ...bool) *core.PublishPagesResult {
 		res := &core.PublishPagesResult{SettingsChanged: settings, Changed: true}
 		for _, u := range unchanged {
@@ -25,20 +26,40 @@ func TestKeptPaths(t *testing.T) {
 		}
 		return res
 	}
+	// The tenant's pages after the write, as ListPages gives them.
+	listed := []core.PageSummary{{Slug: "about", IsPublic: true}, {Slug: "contact", IsPublic: true}, {Slug: "home", IsPublic: true, IsHomepage: true},
+		{Slug: "members"}, {Slug: "other", IsPublic: true}}
 	for _, c := range []struct {
-		name string
-		res  *core.PublishPagesResult
-		want []string
+		name   string
+		reqs   []*core.ImportRequest
+		res    *core.PublishPagesResult
+		paths  []string // of the named pages
+		others bool
+		all    []string // with the pages it did not name
 	}{
-		{"one page changed", result(false, true, false, true, true), []string{"/home", "/", "/contact"}},
-		{"the homepage changed", result(false, false, true, true, true), []string{"/about", "/contact"}},
-		{"the settings changed", result(true, true, false, true, true), nil},
-		{"nothing written", &core.PublishPagesResult{Pages: result(false, true, true, true, true).Pages}, nil},
-		{"everything changed", result(false, false, false, false, false), nil},
+		{"one page changed", reqs, result(false, true, false, true, true), []string{"/home", "/", "/contact"}, true,
+			[]string{"/contact", "/home", "/", "/other"}},
+		{"the homepage changed", reqs, result(false, false, true, true, true), []string{"/about", "/contact"}, false, nil},
+		{"the not-found page changed", notFound, result(false, true, true, true, true, false), []string{"/home", "/", "/about", "/contact"}, false, nil},
+		{"the settings changed", reqs, result(true, true, false, true, true), nil, false, nil},
+		{"nothing written", reqs, &core.PublishPagesResult{Pages: result(false, true, true, true, true).Pages}, nil, false, nil},
+		{"everything named changed", reqs, result(false, false, false, false, false), nil, false, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := keptPaths(reqs, c.res); !slices.Equal(got, c.want) {
-				t.Errorf("keptPaths = %v, want %v", got, c.want)
+			plan := keptPlan("t", c.reqs, c.res)
+			if plan == nil {
+				if c.paths != nil || c.others {
+					t.Fatalf("no plan, want paths %v", c.paths)
+				}
+				return
+			}
+			if !slices.Equal(plan.paths, c.paths) || plan.others != c.others {
+				t.Errorf("plan = %v others %v, want %v others %v", plan.paths, plan.others, c.paths, c.others)
+			}
+			if c.others {
+				if got := plan.allPaths(listed); !slices.Equal(got, c.all) {
+					t.Errorf("with the other pages: %v, want %v", got, c.all)
+				}
 			}
 		})
 	}

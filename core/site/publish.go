@@ -50,7 +50,7 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 	}
 	kept := 0
 	if res.Changed {
-		kept = s.publishedKeeping(ctx, res.Generation, tenant, keptPaths(reqs, res))
+		kept = s.published(ctx, res.Generation, keptPlan(tenant, reqs, res))
 	}
 	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation, CacheKept: kept}
 	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
@@ -82,6 +82,6 @@ func (s *Service) Rollback(ctx context.Context, version int64) (*core.RollbackRe
 	if err != nil {
 		return nil, err
 	}
-	s.published(ctx, res.Generation)
+	s.published(ctx, res.Generation, nil) // see keep.go: the result does not say whether the settings changed
 	return res, nil
 }

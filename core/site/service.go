@@ -132,24 +132,19 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 // published records a write made through this instance: its own L1 must
 // change at once, and every other instance learns the generation from the
 // shared cache within its TTL (or from the store, if the cache is down).
-// L2 needs no invalidation: its keys carry the generation. kept lists the
-// paths whose responses the write left as they were (keptPaths): their L2
-// entries of the previous generation are copied to the new one before the
-// announcement (keep.go), under tenant's keys. It returns how many
-// entries were copied.
-func (s *Service) published(ctx context.Context, generation int64) {
-	s.publishedKeeping(ctx, generation, "", nil)
-}
-
-func (s *Service) publishedKeeping(ctx context.Context, generation int64, tenant string, kept []string) int {
+// L2 needs no invalidation: its keys carry the generation. plan, when not
+// nil, says which pages the write left as they were: their L2 entries of
+// the previous generation are copied to the new one before the
+// announcement (keep.go). It returns how many entries were copied.
+func (s *Service) published(ctx context.Context, generation int64, plan *keepPlan) int {
 	s.generation.Store(generation)
 	s.checkedAt.Store(time.Now().UnixNano())
 	s.l1.InvalidateAll()
 	if s.l2 == nil {
 		return 0
 	}
-	if len(kept) > 0 {
-		n, err := s.l2.keep(ctx, tenant, generation-1, generation, kept)
+	if plan != nil && (len(plan.paths) > 0 || plan.others) {
+		n, err := s.keep(ctx, generation-1, generation, plan)
 		if err == nil {
 			s.log.DebugContext(ctx, "kept the shared-cache entries of unchanged pages", "entries", n, "generation", generation)
 			return n
@@ -293,7 +288,8 @@ func (s *Service) DeletePage(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	s.published(ctx, gen)
+	// Every other page is as it was, unless the not-found page went.
+	s.published(ctx, gen, &keepPlan{tenant: s.tenant, others: slug != core.NotFoundSlug, changed: map[string]bool{slug: true}})
 	return nil
 }
 
@@ -321,6 +317,6 @@ func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) err
 	if err != nil {
 		return err
 	}
-	s.published(ctx, gen)
+	s.published(ctx, gen, nil) // every page shows the settings
 	return nil
 }
