@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -82,6 +83,18 @@ func (s *Service) Rollback(ctx context.Context, version int64) (*core.RollbackRe
 	if err != nil {
 		return nil, err
 	}
-	s.published(ctx, res.Generation, nil) // see keep.go: the result does not say whether the settings changed
+	// Every page the rollback changed is named (restored or removed), so
+	// the others are as they were, unless the settings changed.
+	var plan *keepPlan
+	if !res.SettingsChanged {
+		plan = &keepPlan{tenant: s.tenant, others: true, changed: map[string]bool{}}
+		for _, slug := range slices.Concat(res.Restored, res.Removed) {
+			plan.changed[slug] = true
+			if slug == core.NotFoundSlug {
+				plan.others = false
+			}
+		}
+	}
+	s.published(ctx, res.Generation, plan)
 	return res, nil
 }

@@ -247,6 +247,32 @@ func testTursoStrategyAndTheSharedCache(t *testing.T, mode string) {
 		}
 	}
 
+	// A rollback names every page it changes (restored or removed): under
+	// the same settings the others are kept. Version 2 is the turso
+	// publish: /about and /pricing come back, the rest is as it was.
+	from := generation()
+	kept = entries("fb:v1:r:" + from + "|*")
+	servers.Redis.ResetStats(t)
+	out.Reset()
+	if code := run(ctx, append(append([]string{"rollback", "--strategy", "turso", "--db-url", servers.Turso.URL}, cacheArgs...), "--to", "2"), env(nil), &out, &out); code != 0 {
+		t.Fatalf("rollback: exit %d\n%s", code, out.String())
+	}
+	// contact, docs/getting-started, landing and "/"
+	if calls := servers.Redis.Calls(t); calls["smembers"] != 1 || calls["copy"] != 4 {
+		t.Errorf("the rollback made %v Redis calls, want one SMEMBERS and four COPY", calls)
+	}
+	fresh = entries("fb:v1:r:" + generation() + "|*")
+	for _, path := range []string{"/", "/contact"} {
+		_, was := pathOf(kept, path)
+		if k, v := pathOf(fresh, path); k == "" || v != was {
+			t.Errorf("after the rollback, %s was not copied byte for byte (key %q)", path, k)
+		}
+	}
+	if k, _ := pathOf(fresh, "/about"); k != "" {
+		t.Errorf("the restored /about has an entry of the new generation before any request")
+	}
+	waitFor(t, e, "/about", "<title>About Acme, from Turso</title>", 5e9)
+
 	// A settings change touches every page: nothing is copied.
 	settings := filepath.Join(t.TempDir(), "settings.json")
 	if err := os.WriteFile(settings, []byte(`{"siteName": "Acme Edge, renamed"}`), 0o644); err != nil {
