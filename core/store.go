@@ -169,6 +169,9 @@ type RollbackResult struct {
 	Restored     []string // slugs written again (changed since that version)
 	Removed      []string // slugs unpublished (absent from that version)
 	Unchanged    []string // slugs already as they were at that version
+	// SettingsChanged: the settings written differ from the stored ones
+	// (they are written either way).
+	SettingsChanged bool
 }
 
 // StoredWorkflow is a workflow as stored, with its engine-assigned version.

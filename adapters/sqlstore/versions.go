@@ -184,8 +184,10 @@ func (s *Store) Rollback(ctx context.Context, in core.RollbackInput) (*core.Roll
 		SELECT 'current', slug, content_hash, is_homepage, id FROM pages WHERE tenant = ?
 		UNION ALL
 		SELECT 'version', settings, NULL, NULL, NULL FROM site_versions
-		WHERE tenant = ? AND version = ? AND version > `+maxVersionSQL+` - ?`,
-		tenant, in.Version, tenant, tenant, in.Version, tenant, s.keepVersions())
+		WHERE tenant = ? AND version = ? AND version > `+maxVersionSQL+` - ?
+		UNION ALL
+		SELECT 'settings', document, NULL, NULL, NULL FROM settings WHERE tenant = ?`,
+		tenant, in.Version, tenant, tenant, in.Version, tenant, s.keepVersions(), tenant)
 	if err != nil {
 		return nil, s.dbError("rollback", err)
 	}
@@ -198,6 +200,7 @@ func (s *Store) Rollback(ctx context.Context, in core.RollbackInput) (*core.Roll
 		current  = map[string]cur{}
 		found    bool
 		settings sql.NullString
+		stored   sql.NullString // the settings now
 		missing  error
 	)
 	for rows.Next() {
@@ -213,6 +216,8 @@ func (s *Store) Rollback(ctx context.Context, in core.RollbackInput) (*core.Roll
 		switch kind {
 		case "version":
 			found, settings = true, slug
+		case "settings":
+			stored = slug
 		case "current":
 			current[slug.String] = cur{hash: hash.String, id: docOrID.String, home: home.Int64 == 1}
 		case "page":
@@ -242,7 +247,9 @@ func (s *Store) Rollback(ctx context.Context, in core.RollbackInput) (*core.Roll
 		return nil, missing
 	}
 
-	res := &core.RollbackResult{RestoredFrom: in.Version}
+	// The same document: what visitors see of the settings cannot change
+	// (a different spelling of the same settings counts as a change).
+	res := &core.RollbackResult{RestoredFrom: in.Version, SettingsChanged: settings != stored}
 	now := time.Now().UTC()
 	var stmts []Stmt
 	inVersion := map[string]bool{}

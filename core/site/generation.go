@@ -10,5 +10,8 @@ func (s *Service) Generation(ctx context.Context) int64 { return s.currentGenera
 // Published records a write to the state store made outside the site
 // service (rate-limit rules) that bumped the generation to gen: this
 // instance moves to it at once, and others learn it through the shared
-// cache, as for a page publish.
-func (s *Service) Published(ctx context.Context, gen int64) { s.published(ctx, gen) }
+// cache, as for a page publish. No page changed, so the shared cache's
+// entries of every public page are carried to the new generation.
+func (s *Service) Published(ctx context.Context, gen int64) {
+	s.published(ctx, gen, &keepPlan{tenant: s.tenant, others: true})
+}

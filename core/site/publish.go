@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -13,6 +14,9 @@ type SiteResult struct {
 	SettingsChanged bool
 	Changed         bool  // anything was written: the generation moved once
 	Generation      int64 // the publish generation after the publish
+	// CacheKept is how many shared-cache entries of unchanged pages were
+	// carried to the new generation (keep.go).
+	CacheKept int
 }
 
 // PublishSite is the one publish path, used by POST /api/import (one
@@ -21,7 +25,8 @@ type SiteResult struct {
 // ones are skipped, and the rest is written in ONE atomic store batch that
 // bumps the generation once; then the generation is announced once (L1
 // dropped, L2 told through SetMax; L2 keys carry the generation, so
-// nothing is deleted there). Requests must be validated (core.DecodeImport)
+// nothing is deleted there, and the entries of pages left unchanged are
+// copied to the new generation first when the settings did not change). Requests must be validated (core.DecodeImport)
 // and belong to one tenant. settings may be nil.
 func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
 	tenant := s.tenant
@@ -44,10 +49,11 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 	if err != nil {
 		return nil, err
 	}
+	kept := 0
 	if res.Changed {
-		s.published(ctx, res.Generation)
+		kept = s.published(ctx, res.Generation, keptPlan(tenant, reqs, res))
 	}
-	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation}
+	out := &SiteResult{Pages: make([]ImportResult, len(reqs)), SettingsChanged: res.SettingsChanged, Changed: res.Changed, Generation: res.Generation, CacheKept: kept}
 	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
 	for i, req := range reqs {
 		r := res.Pages[i]
@@ -77,6 +83,18 @@ func (s *Service) Rollback(ctx context.Context, version int64) (*core.RollbackRe
 	if err != nil {
 		return nil, err
 	}
-	s.published(ctx, res.Generation)
+	// Every page the rollback changed is named (restored or removed), so
+	// the others are as they were, unless the settings changed.
+	var plan *keepPlan
+	if !res.SettingsChanged {
+		plan = &keepPlan{tenant: s.tenant, others: true, changed: map[string]bool{}}
+		for _, slug := range slices.Concat(res.Restored, res.Removed) {
+			plan.changed[slug] = true
+			if slug == core.NotFoundSlug {
+				plan.others = false
+			}
+		}
+	}
+	s.published(ctx, res.Generation, plan)
 	return res, nil
 }

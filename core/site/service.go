@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +52,9 @@ type Service struct {
 	checkedAt   atomic.Int64 // unix nanos of the last generation read
 	checks      atomic.Int64 // generation reads so far
 	checkingGen sync.Mutex
+
+	// The base URLs this process recorded in the shared cache (keep.go).
+	bases baseRecorder
 
 	// Preview drafts kept in process when there is no shared cache
 	// (preview.go).
@@ -130,16 +132,29 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 // published records a write made through this instance: its own L1 must
 // change at once, and every other instance learns the generation from the
 // shared cache within its TTL (or from the store, if the cache is down).
-// L2 needs no invalidation: its keys carry the generation.
-func (s *Service) published(ctx context.Context, generation int64) {
+// L2 needs no invalidation: its keys carry the generation. plan, when not
+// nil, says which pages the write left as they were: their L2 entries of
+// the previous generation are copied to the new one before the
+// announcement (keep.go). It returns how many entries were copied.
+func (s *Service) published(ctx context.Context, generation int64, plan *keepPlan) int {
 	s.generation.Store(generation)
 	s.checkedAt.Store(time.Now().UnixNano())
 	s.l1.InvalidateAll()
-	if s.l2 != nil {
-		if err := s.l2.announce(ctx, generation); err != nil {
-			s.log.WarnContext(ctx, "could not announce the new generation in the shared cache; instances will read it from the state store", "err", err)
-		}
+	if s.l2 == nil {
+		return 0
 	}
+	if plan != nil && (len(plan.paths) > 0 || plan.others) {
+		n, err := s.keep(ctx, generation-1, generation, plan)
+		if err == nil {
+			s.log.DebugContext(ctx, "kept the shared-cache entries of unchanged pages", "entries", n, "generation", generation)
+			return n
+		}
+		s.log.WarnContext(ctx, "could not keep the shared-cache entries of unchanged pages; they will be rendered again", "err", err)
+	}
+	if err := s.l2.announce(ctx, generation); err != nil {
+		s.log.WarnContext(ctx, "could not announce the new generation in the shared cache; instances will read it from the state store", "err", err)
+	}
+	return 0
 }
 
 // Serve answers a public GET for path. baseURL ("https://host") is used
@@ -151,7 +166,7 @@ func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, c
 	gen := s.currentGeneration(ctx)
 	// The UTC day is in the key because pages may show system.date/year
 	// (request.go): a day's first request renders afresh.
-	key := strconv.FormatInt(gen, 10) + "|" + utcDay() + "|" + s.tenant + "|" + baseURL + "|" + path
+	key := cacheKey(gen, utcDay(), s.tenant, baseURL, path)
 	resp, tier, err := s.l1.Get(ctx, key, func(ctx context.Context) (*Response, error) {
 		return s.loadThroughTiers(ctx, key, baseURL, path)
 	})
@@ -273,7 +288,8 @@ func (s *Service) DeletePage(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	s.published(ctx, gen)
+	// Every other page is as it was, unless the not-found page went.
+	s.published(ctx, gen, &keepPlan{tenant: s.tenant, others: slug != core.NotFoundSlug, changed: map[string]bool{slug: true}})
 	return nil
 }
 
@@ -301,6 +317,6 @@ func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) err
 	if err != nil {
 		return err
 	}
-	s.published(ctx, gen)
+	s.published(ctx, gen, nil) // every page shows the settings
 	return nil
 }

@@ -179,6 +179,7 @@ func (s *Service) loadThroughTiers(ctx context.Context, key, baseURL, path strin
 		}
 		return resp, err
 	}
+	s.noteBase(ctx, baseURL)
 	currentKey, lastKey := l2Keys(key, s.tenant, baseURL, path)
 	if resp, ok := decodeResponse(s.l2.get(ctx, currentKey)[0], cache.TierL2Hit); ok {
 		return resp, nil

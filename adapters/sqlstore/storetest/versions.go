@@ -131,7 +131,8 @@ func Versions(t *testing.T, s core.Store) {
 		t.Errorf("rollback moved the generation %d -> %d (result %d), want one bump", before, after, res.Generation)
 	}
 	if res.RestoredFrom != oldest || res.Version != oldest+3 ||
-		!slices.Equal(res.Restored, []string{"about", "home"}) || !slices.Equal(res.Removed, []string{"blog"}) || len(res.Unchanged) != 0 {
+		!slices.Equal(res.Restored, []string{"about", "home"}) || !slices.Equal(res.Removed, []string{"blog"}) || len(res.Unchanged) != 0 ||
+		!res.SettingsChanged { // Second -> First
 		t.Errorf("rollback = %+v", res)
 	}
 	if now := siteState(t, s, tenant); now != first {
@@ -178,8 +179,8 @@ func Versions(t *testing.T, s core.Store) {
 	if _, err := s.Rollback(ctx, core.RollbackInput{Tenant: tenant, Version: got[2].Version - 1}); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Errorf("rollback to a version no longer kept: %v, want not found", err)
 	}
-	if _, err := s.Rollback(ctx, core.RollbackInput{Tenant: tenant, Version: got[2].Version}); err != nil {
-		t.Errorf("rollback to the oldest kept version: %v", err)
+	if r, err := s.Rollback(ctx, core.RollbackInput{Tenant: tenant, Version: got[2].Version}); err != nil || r.SettingsChanged {
+		t.Errorf("rollback to the oldest kept version: %+v %v, want the settings unchanged", r, err)
 	}
 	if p, err := s.Page(ctx, tenant, "about"); err != nil || !strings.Contains(string(p.Document), `"N12"`) {
 		t.Errorf("about after rollback = %v %v, want heading N12", p, err)
