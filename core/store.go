@@ -181,6 +181,15 @@ type StoredWorkflow struct {
 	UpdatedAt time.Time
 }
 
+// SetMaxScript is the Lua script behind Cache.SetMax (KEYS[1] the key,
+// ARGV[1] the number), one atomic command so racing publishers can never
+// move a number backwards. Every cache adapter, and a publisher that
+// announces a generation inside a larger pipeline, runs this one text.
+const SetMaxScript = `local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local n = tonumber(ARGV[1])
+if n > cur then redis.call('SET', KEYS[1], ARGV[1]) return n end
+return cur`
+
 // Cache is the shared L2 tier: Redis over TCP or Upstash's REST API. It is
 // disposable: everything in it can be rebuilt from the Store, so callers
 // treat every error as a miss.

@@ -85,11 +85,7 @@ func (c *Cache) Set(ctx context.Context, entries ...core.CacheEntry) error {
 
 // setMaxScript is one atomic command: no read-then-write race between
 // publishers.
-var setMaxScript = goredis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local n = tonumber(ARGV[1])
-if n > cur then redis.call('SET', KEYS[1], ARGV[1]) return n end
-return cur`)
+var setMaxScript = goredis.NewScript(core.SetMaxScript)
 
 func (c *Cache) SetMax(ctx context.Context, key string, n int64) error {
 	if err := setMaxScript.Run(ctx, c.client, []string{key}, n).Err(); err != nil {

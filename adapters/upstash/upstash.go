@@ -294,13 +294,8 @@ func (c *Client) Set(ctx context.Context, entries ...core.CacheEntry) error {
 	return nil
 }
 
-const setMaxScript = `local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local n = tonumber(ARGV[1])
-if n > cur then redis.call('SET', KEYS[1], ARGV[1]) return n end
-return cur`
-
 func (c *Client) SetMax(ctx context.Context, key string, n int64) error {
-	_, err := c.Do(ctx, "EVAL", setMaxScript, "1", key, strconv.FormatInt(n, 10))
+	_, err := c.Do(ctx, "EVAL", core.SetMaxScript, "1", key, strconv.FormatInt(n, 10))
 	return err
 }
 

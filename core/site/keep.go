@@ -29,10 +29,6 @@ const (
 	basesRemembered   = 32                 // base URLs a process records at most
 	maxKeptCopies     = 2000               // COPY commands per publish at most
 	keepTimeout       = 2 * time.Second    // per publish-time cache call
-	setMaxLua         = `local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local n = tonumber(ARGV[1])
-if n > cur then redis.call('SET', KEYS[1], ARGV[1]) return n end
-return cur`
 )
 
 func basesKey(tenant string) string { return basesKeyPrefix + tenant }
@@ -212,7 +208,7 @@ copies:
 			cmds = append(cmds, []any{"COPY", src, dst})
 		}
 	}
-	cmds = append(cmds, []any{"EVAL", setMaxLua, 1, generationKey, to})
+	cmds = append(cmds, []any{"EVAL", core.SetMaxScript, 1, generationKey, to})
 	copied := 0
 	_, err = c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
 		out, err := c.cache.Exec(ctx, cmds...)
