@@ -54,6 +54,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	mux.HandleFunc("GET /api/health", h.health)
 
 	mux.Handle("POST /api/import", h.managed(h.importPage))
+	mux.Handle("POST /api/import/site", h.managed(h.importSite)) // sitepublish.go
 	mux.Handle("DELETE /api/import/{slug...}", h.managed(h.deletePage))
 	mux.Handle("GET /api/manage/pages", h.managed(h.listPages))
 	mux.Handle("GET /api/manage/pages/{slug...}", h.managed(h.getPage))

@@ -29,6 +29,14 @@ type Options struct {
 	// RateLimitsFile is an optional ratelimits.json ({"rules": [...]}):
 	// it replaces the engine's whole rule set (PUT /api/ratelimits).
 	RateLimitsFile string
+
+	// ChunkBytes bounds the JSON body of one POST /api/import/site
+	// request; default DefaultChunkBytes. A page larger than that goes
+	// alone.
+	ChunkBytes int
+	// PerPage publishes page by page (POST /api/import), as for an engine
+	// without the site route; otherwise that is only the fallback.
+	PerPage bool
 }
 
 // Result is one file's outcome.
@@ -40,11 +48,17 @@ type Result struct {
 	Message    string
 	Unchanged  bool // the engine already had this content: nothing was written
 	Err        error
+	// Notice is a line about the whole push (the per-page fallback), not
+	// a file's outcome.
+	Notice bool
 }
 
-// Push publishes the settings (when given) and then every *.json file of
-// Dir in name order. It tries every file even after a failure; the caller
-// decides the exit status from the results.
+// Push publishes the settings (when given) and every *.json file of Dir
+// in name order: in as few POST /api/import/site requests as the chunk
+// size allows (one atomic publish each), or, against an engine without
+// that route (an older engine, the TypeScript peer), one POST /api/import
+// per file after a Notice result. It tries every file even after a
+// failure; the caller decides the exit status from the results.
 func Push(ctx context.Context, opts Options) ([]Result, error) {
 	if opts.URL == "" || opts.Key == "" {
 		return nil, fmt.Errorf("an engine URL and a system key are required")
@@ -64,11 +78,18 @@ func Push(ctx context.Context, opts Options) ([]Result, error) {
 	}
 	sort.Strings(files)
 	var results []Result
-	if opts.SettingsFile != "" {
-		results = append(results, post(ctx, opts, opts.SettingsFile, http.MethodPost, "/api/import/settings"))
-	}
 	if opts.RateLimitsFile != "" {
 		results = append(results, post(ctx, opts, opts.RateLimitsFile, http.MethodPut, "/api/ratelimits"))
+	}
+	if !opts.PerPage {
+		if site, ok := pushSite(ctx, opts, files); ok {
+			return append(results, site...), nil
+		}
+		results = append(results, Result{Notice: true,
+			Message: "the engine has no POST /api/import/site (an older engine or the TypeScript peer): publishing page by page"})
+	}
+	if opts.SettingsFile != "" {
+		results = append(results, post(ctx, opts, opts.SettingsFile, http.MethodPost, "/api/import/settings"))
 	}
 	for _, f := range files {
 		results = append(results, post(ctx, opts, f, http.MethodPost, "/api/import"))

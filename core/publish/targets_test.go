@@ -40,7 +40,7 @@ func TestPushAllReportsPerTarget(t *testing.T) {
 	var okCalls atomic.Int64
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		okCalls.Add(1)
-		w.Write([]byte(`{"success":true,"slug":"about","version":1}`))
+		w.Write([]byte(`{"success":true,"pages":[{"slug":"about","version":1}],"generation":1,"changed":true}`))
 	}))
 	defer ok.Close()
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

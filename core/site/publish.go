@@ -29,6 +29,16 @@ type SiteResult struct {
 // copied to the new generation first when the settings did not change). Requests must be validated (core.DecodeImport)
 // and belong to one tenant. settings may be nil.
 func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
+	return s.PublishSiteAs(ctx, "", reqs, settings, baseURL)
+}
+
+// PublishSiteAs is PublishSite recording source, when not empty, instead
+// of the service's own in the site version (POST /api/import/site names
+// the publisher that called it).
+func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
+	if source == "" {
+		source = s.source
+	}
 	tenant := s.tenant
 	in := core.PublishPagesInput{Settings: settings, Pages: make([]core.PublishPageInput, len(reqs))}
 	for i, req := range reqs {
@@ -44,7 +54,7 @@ func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, s
 		}
 		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force}
 	}
-	in.Tenant, in.Source = tenant, s.source
+	in.Tenant, in.Source = tenant, source
 	res, err := s.store.PublishPages(ctx, in)
 	if err != nil {
 		return nil, err

@@ -139,10 +139,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // printResults prints one line per file and a summary; it returns the
 // number of failures.
 func printResults(w io.Writer, results []publish.Result, indent string) int {
-	failed := 0
+	failed, notices := 0, 0
 	for _, r := range results {
 		name := filepath.Base(r.File)
 		switch {
+		case r.Notice:
+			notices++
+			fmt.Fprintf(w, "%snote %s\n", indent, r.Message)
 		case r.Err != nil:
 			failed++
 			fmt.Fprintf(w, "%sFAIL %-28s %v\n", indent, name, r.Err)
@@ -152,6 +155,6 @@ func printResults(w io.Writer, results []publish.Result, indent string) int {
 			fmt.Fprintf(w, "%sok   %-28s v%-3d %s  %s\n", indent, name, r.Version, r.PreviewURL, r.Message)
 		}
 	}
-	fmt.Fprintf(w, "%s%d published, %d failed\n", indent, len(results)-failed, failed)
+	fmt.Fprintf(w, "%s%d published, %d failed\n", indent, len(results)-failed-notices, failed)
 	return failed
 }

@@ -131,6 +131,8 @@ func publishAPI(ctx context.Context, d dest, st *siteDir, stdout io.Writer, inde
 	for _, r := range results {
 		name := filepath.Base(r.File)
 		switch {
+		case r.Notice:
+			fmt.Fprintf(stdout, "%snote      %s\n", indent, r.Message)
 		case r.Err != nil:
 			bad++
 			fmt.Fprintf(stdout, "%s%-9s %-28s %v\n", indent, "FAIL", name, r.Err)
