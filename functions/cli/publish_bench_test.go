@@ -15,7 +15,7 @@ import (
 // benchSite writes a site of n pages: the six demo pages, then copies of
 // the about page at slugs page-7 ... page-n. "force" is dropped so that
 // the api strategy skips unchanged pages as the direct ones do.
-func benchSite(b *testing.B, n int) string {
+func benchSite(b testing.TB, n int) string {
 	b.Helper()
 	dir := b.TempDir()
 	src, _ := filepath.Glob(filepath.Join(enginetest.DemoDir(), "pages", "*.json"))
