@@ -35,7 +35,7 @@ func (l *requestLog) take() []string {
 
 // countingFront serves e's handler behind a request counter; with noSite
 // it answers 404 to POST /api/import/site, as an engine without the route.
-func countingFront(t *testing.T, e *enginetest.Engine, noSite bool) (string, *requestLog) {
+func countingFront(t testing.TB, e *enginetest.Engine, noSite bool) (string, *requestLog) {
 	log := &requestLog{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.add(r)
