@@ -157,11 +157,19 @@ func checkDataRequest(n *Node, p string, is *Issues) {
 			}
 		}
 	}
-	table := str(n.Inputs["table"])
-	if hasTemplate(table) {
-		is.errorf(p+"table", "must be a table name, not an expression")
-	} else {
-		identAt(p+"table", table)
+	// literalAt checks a name that must be written out, never computed.
+	literalAt := func(path, kind, s string) {
+		switch {
+		case s == "":
+			is.errorf(path, "required")
+		case hasTemplate(s):
+			is.errorf(path, "must be a %s name, not an expression", kind)
+		default:
+			identAt(path, s)
+		}
+	}
+	if table := str(n.Inputs["table"]); table != "" {
+		literalAt(p+"table", "table", table) // missing: need reported it
 	}
 	if op == OpSelect {
 		if fs, ok := n.Inputs["selectFields"].(string); !ok || !hasTemplate(fs) {
@@ -184,14 +192,7 @@ func checkDataRequest(n *Node, p string, is *Issues) {
 		for i, c := range conds {
 			m, _ := c.(map[string]any)
 			cp := fmt.Sprintf("%swhereConditions[%d]", p, i)
-			col := cmp.Or(str(m["field"]), str(m["column"]))
-			if col == "" {
-				is.errorf(cp+".field", "required")
-			} else if hasTemplate(col) {
-				is.errorf(cp+".field", "must be a column name, not an expression")
-			} else {
-				identAt(cp+".field", col)
-			}
+			literalAt(cp+".field", "column", cmp.Or(str(m["field"]), str(m["column"])))
 			if o := cmp.Or(str(m["operator"]), "equals"); condOps[o] == "" {
 				is.errorf(cp+".operator", "%q is not one of %s", o, strings.Join(sortedKeys(condOps), ", "))
 			}
@@ -210,14 +211,7 @@ func checkDataRequest(n *Node, p string, is *Issues) {
 			for i, item := range list {
 				m, _ := item.(map[string]any)
 				col := cmp.Or(str(m["field"]), str(m["column"]), str(m["name"]), str(m["key"]))
-				fp := fmt.Sprintf("%sfieldMappings[%d]", p, i)
-				if col == "" {
-					is.errorf(fp+".field", "required")
-				} else if hasTemplate(col) {
-					is.errorf(fp+".field", "must be a column name, not an expression")
-				} else {
-					identAt(fp+".field", col)
-				}
+				literalAt(fmt.Sprintf("%sfieldMappings[%d].field", p, i), "column", col)
 			}
 		}
 	}
