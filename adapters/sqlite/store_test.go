@@ -788,24 +788,14 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestWorkflowsAndExecutions(t *testing.T) {
-	storetest.Workflows(t, openStore(t))
+func TestStoreChecks(t *testing.T) {
+	storetest.Run(t, openStore, map[string]func(*testing.T, *Store){"Versions": noOrphanDocuments})
 }
 
-func TestExecutionRetention(t *testing.T) {
-	storetest.Retention(t, openStore(t))
-}
-
-func TestPublishPages(t *testing.T) {
-	storetest.PublishPages(t, openStore(t))
-}
-
-func TestSiteVersions(t *testing.T) {
-	s := openStore(t)
-	storetest.Versions(t, s)
-	// Every stored document is named by a version row, and every page a
-	// version names has its document: pruning left no orphan and lost
-	// nothing a kept version needs.
+// noOrphanDocuments: every stored document is named by a version row, and
+// every page a version names has its document: pruning left no orphan and
+// lost nothing a kept version needs.
+func noOrphanDocuments(t *testing.T, s *Store) {
 	orphans := count(t, s.db, `SELECT count(*) FROM page_documents d WHERE NOT EXISTS (
 		SELECT 1 FROM site_versions v, json_each(v.pages) j
 		WHERE v.tenant = d.tenant AND j.value ->> 0 = d.slug AND j.value ->> 1 = d.content_hash)`)
@@ -861,12 +851,4 @@ func TestMigrationToSiteVersionsKeepsWhatIsPublished(t *testing.T) {
 	if p, err := s.Page(ctx, "", "about"); err != nil || string(p.Document) != doc {
 		t.Fatalf("about after rollback = %s, %v; want %s", p.Document, err, doc)
 	}
-}
-
-func TestDataCursors(t *testing.T) {
-	storetest.DataCursors(t, openStore(t))
-}
-
-func TestRateLimitRules(t *testing.T) {
-	storetest.RateLimits(t, openStore(t))
 }

@@ -216,24 +216,8 @@ func TestOpenValidates(t *testing.T) {
 	}
 }
 
-func TestWorkflowsAndExecutions(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.Workflows(t, s)
-}
-
-func TestExecutionRetention(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.Retention(t, s)
-}
-
-func TestPublishPages(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.PublishPages(t, s)
-}
-
-func TestSiteVersions(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.Versions(t, s)
+func TestStoreChecks(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) *Store { s, _ := migrated(t); return s }, nil)
 }
 
 func TestNewerSchemaIsRefused(t *testing.T) {
@@ -257,14 +241,4 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	if _, err := again.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "version 99") {
 		t.Fatalf("migrate of a newer schema: %v", err)
 	}
-}
-
-func TestDataCursors(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.DataCursors(t, s)
-}
-
-func TestRateLimitRules(t *testing.T) {
-	s, _ := migrated(t)
-	storetest.RateLimits(t, s)
 }
