@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/workflow"
 )
 
 // Config is everything the engine reads from its environment.
@@ -46,12 +47,12 @@ type Config struct {
 	// count in Redis may take before the rule's failure policy applies.
 	TrustedProxies   []netip.Prefix
 	RateLimitTimeout time.Duration
-	// ExecutionRetention is FRONTBASE_EXECUTION_RETENTION, read by
-	// core/workflow.ParseRetention (the engine refuses to start on a bad one).
-	ExecutionRetention string
+	// ExecutionRetention is FRONTBASE_EXECUTION_RETENTION: how long, and
+	// how many per workflow, execution records are kept.
+	ExecutionRetention workflow.Retention
 	// WorkflowParallel is FRONTBASE_WORKFLOW_PARALLEL: the most nodes of
-	// one execution running at once (the engine checks it: 1 to 64).
-	WorkflowParallel string
+	// one execution running at once, 1 to 64 (0: workflow.DefaultParallel).
+	WorkflowParallel int
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -94,8 +95,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
 	c.RateLimitTimeout = r.duration("FRONTBASE_RATELIMIT_TIMEOUT", ratelimit.DefaultTimeout)
-	c.ExecutionRetention = getenv("FRONTBASE_EXECUTION_RETENTION")
-	c.WorkflowParallel = getenv("FRONTBASE_WORKFLOW_PARALLEL")
+	c.WorkflowParallel = int(r.integer("FRONTBASE_WORKFLOW_PARALLEL", 0, 1, 64))
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -108,6 +108,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("FRONTBASE_TRUSTED_PROXIES: expected CIDRs or IPs separated by commas: %w", err)
 	}
 	c.TrustedProxies = proxies
+	if c.ExecutionRetention, err = workflow.ParseRetention(getenv("FRONTBASE_EXECUTION_RETENTION")); err != nil {
+		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
+	}
 	if c.Env == "cloud" {
 		switch scheme(c.StateDBURL) {
 		case "":

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/frontbase/edge/adapters/redis"
@@ -103,16 +102,6 @@ func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
 	}
-	retention, err := workflow.ParseRetention(cfg.ExecutionRetention)
-	if err != nil {
-		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
-	}
-	parallel := 0 // workflow.DefaultParallel
-	if v := strings.TrimSpace(cfg.WorkflowParallel); v != "" {
-		if parallel, err = strconv.Atoi(v); err != nil || parallel < 1 || parallel > 64 {
-			return nil, fmt.Errorf("FRONTBASE_WORKFLOW_PARALLEL: expected a number of nodes from 1 to 64, got %q", v)
-		}
-	}
 	env := map[string]any{}
 	for _, name := range cfg.WorkflowEnvAllow {
 		if v, ok := os.LookupEnv(name); ok {
@@ -125,7 +114,7 @@ func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache
 		return nil, err
 	}
 	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors, Retention: &retention, Pruner: pruner, Parallel: parallel}), nil
+		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
