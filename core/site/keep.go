@@ -157,29 +157,25 @@ func (p *keepPlan) allPaths(pages []core.PageSummary) []string {
 // caller's to log: the shared cache is disposable.
 func (s *Service) keep(ctx context.Context, from, to int64, plan *keepPlan) (int, error) {
 	c := s.l2
-	replies, err := c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
+	var bases []string
+	_, err := c.callFor(ctx, keepTimeout, func(ctx context.Context) ([][]byte, error) {
 		replies, err := c.cache.Exec(ctx, []any{"SMEMBERS", basesKey(plan.tenant)})
 		if err != nil {
 			return nil, err
 		}
-		var bases [][]byte
 		members, _ := replies[0].([]any)
 		for _, m := range members {
 			if b, ok := m.(string); ok {
-				bases = append(bases, []byte(b))
+				bases = append(bases, b)
 			}
 		}
-		return bases, nil
+		return nil, nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	if len(replies) == 0 {
+	if len(bases) == 0 {
 		return 0, c.announce(ctx, to) // no engine has served a page yet
-	}
-	bases := make([]string, len(replies))
-	for i, b := range replies {
-		bases[i] = string(b)
 	}
 	slices.Sort(bases)
 	paths := plan.paths
