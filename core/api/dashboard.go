@@ -2,8 +2,6 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
 	"fmt"
 	"html/template"
@@ -38,8 +36,7 @@ func (h *handler) dashboardAuthorized(r *http.Request) bool {
 		return false
 	}
 	if _, pass, ok := r.BasicAuth(); ok {
-		sum := sha256.Sum256([]byte(pass))
-		return subtle.ConstantTimeCompare(sum[:], h.keyHash[:]) == 1
+		return h.isSystemKey(pass)
 	}
 	return h.authorize(r) == nil
 }
