@@ -15,7 +15,7 @@ const (
 	NodeSkipped   = "skipped"
 )
 
-// Execution is the record of one run of a workflow (WORKFLOWS.md).
+// Execution is the record of one run of a workflow (docs/workflow-format.md, "Execution record").
 type Execution struct {
 	ID                string          `json:"id"`
 	WorkflowID        string          `json:"workflowId"`

@@ -9,7 +9,7 @@ import (
 const DefaultTenant = "_default"
 
 // Page is one published page, in the camelCase shape the Frontbase control
-// plane sends (DESIGN.md section 4). It is a read-only view: the engine
+// plane sends (docs/api.md). It is a read-only view: the engine
 // stores the document exactly as the control plane sent it, so fields this
 // engine does not know survive at any depth, and decoding stays one linear
 // pass (no per-level bookkeeping of unknown members).

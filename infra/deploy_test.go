@@ -31,7 +31,7 @@ import (
 const root = ".."
 
 // settings are the environment variables the engine reads (core/config and
-// DESIGN.md's contract); a deploy file must pass each one through.
+// docs/configuration.md); a deploy file must pass each one through.
 var settings = []string{
 	"FRONTBASE_ENV", "FRONTBASE_STATE_DB_URL", "FRONTBASE_STATE_DB_TOKEN", "FRONTBASE_REDIS_URL", "FRONTBASE_REDIS_TOKEN",
 	"FRONTBASE_SYSTEM_KEY", "FRONTBASE_TENANT", "FRONTBASE_L1_TTL", "FRONTBASE_L1_MAX_BYTES", "FRONTBASE_MAX_BODY_BYTES", "FRONTBASE_LOG_LEVEL",

@@ -1,5 +1,5 @@
 // Package cache holds the per-instance L1 cache of the request lifecycle
-// (DESIGN.md section 3).
+// (docs/architecture.md, "Request lifecycle").
 package cache
 
 import (

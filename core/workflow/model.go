@@ -1,5 +1,5 @@
 // Package workflow is the actions engine: it parses the workflows the
-// builder deploys (../shared/WORKFLOWS.md), validates them at deploy time,
+// builder deploys (docs/workflow-format.md), validates them at deploy time,
 // and executes them as a DAG with branch pruning, bounded expressions and
 // an SSRF-guarded HTTP client.
 package workflow
