@@ -6,13 +6,18 @@ LDFLAGS  := -s -w -X github.com/frontbase/edge/functions/internal/engine.Version
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 FUZZTIME ?= 60s
 
-.PHONY: run test build lint bench bench-tiers fuzz clean
+.PHONY: run test check build lint bench bench-tiers fuzz clean
 
 run: build
 	./scripts/run-local.sh
 
 test:
 	./scripts/test.sh
+
+# The fast inner loop: lint and every test that needs no outside server
+# (-short skips those that start redis-server, tursodb or Chromium).
+check: lint
+	$(GO) test -short -count=1 ./...
 
 build:
 	$(BUILD) -o bin/frontbase-server ./functions/server
@@ -21,6 +26,8 @@ build:
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+	$(GO) tool staticcheck ./...
 
 bench:
 	./scripts/bench-serve.sh

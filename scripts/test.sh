@@ -6,12 +6,8 @@ cd "$(dirname "$0")/.."
 echo "== dependencies"
 ./scripts/deps.sh
 
-echo "== lint"
-go vet ./...
-unformatted=$(gofmt -l .)
-if [ -n "$unformatted" ]; then
-  echo "gofmt would change:"; echo "$unformatted"; exit 1
-fi
+echo "== lint (vet, gofmt, go mod tidy -diff, staticcheck)"
+make --no-print-directory lint
 
 echo "== tests (race detector on)"
 go test -race -count=1 ./...

@@ -101,9 +101,6 @@ func where(cond string) string {
 	return " WHERE " + cond
 }
 
-// selectNewVersion reads back the version a batch added.
-const selectNewVersion = `SELECT ` + maxVersionSQL
-
 // Versions lists the tenant's kept site versions, newest first.
 func (s *Store) Versions(ctx context.Context, tenant string) ([]core.SiteVersion, error) {
 	ctx, cancel := s.deadline(ctx)

@@ -46,6 +46,16 @@ func Missing(t testing.TB, what string) {
 	t.Skip(msg)
 }
 
+// NeedsServers skips a test under `go test -short` (`make check`, the fast
+// loop with no outside server); `make test` and CI never pass -short, so
+// there the test runs, or fails through Missing.
+func NeedsServers(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs " + what + ": skipped by -short (make check); make test runs it")
+	}
+}
+
 // FreePort returns a loopback port that is free right now.
 func FreePort(t testing.TB) int {
 	t.Helper()
@@ -125,6 +135,7 @@ type Redis struct {
 // StartRedis starts redis-server on a free port until the test ends.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
+	NeedsServers(t, "redis-server")
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		Missing(t, "redis-server")
@@ -200,6 +211,7 @@ func (tu *Turso) Requests() int64 { return tu.requests.Load() }
 // StartTurso starts `tursodb FILE --sync-server` on a free port.
 func StartTurso(t testing.TB) *Turso {
 	t.Helper()
+	NeedsServers(t, "tursodb")
 	bin := os.Getenv("FRONTBASE_TURSODB")
 	if bin == "" {
 		bin = filepath.Join(RepoRoot(), ".deps", "node_modules", "@tursodatabase", "cli-linux-x64-gnu", "tursodb")

@@ -228,9 +228,6 @@ func deviceLower(l string) string {
 	return "desktop"
 }
 
-// rows are the counter increments of one view.
-func (v View) rows() []Row { return v.appendRows(make([]Row, 0, 4)) }
-
 // appendRows appends the view's rows to out (callers pass a stack array).
 func (v View) appendRows(out []Row) []Row {
 	base := Row{Tenant: v.Tenant, Day: v.Day, Slug: v.Slug, N: 1}

@@ -309,7 +309,8 @@ func (st *run) child() *run {
 	}
 }
 
-func (c *run) work(i int, n *Node, input any, results chan<- finished) {
+// work runs node i on st, a child run of its own, and reports to results.
+func (st *run) work(i int, n *Node, input any, results chan<- finished) {
 	start := time.Now()
 	var out any
 	var err error
@@ -319,9 +320,9 @@ func (c *run) work(i int, n *Node, input any, results chan<- finished) {
 				err = fmt.Errorf("node failed: %v", p)
 			}
 		}()
-		out, err = c.node(n, input)
+		out, err = st.node(n, input)
 	}()
-	results <- finished{i: i, out: out, err: err, dur: time.Since(start), child: c}
+	results <- finished{i: i, out: out, err: err, dur: time.Since(start), child: st}
 }
 
 // finish settles node i: skipped when it did not run (ran false, no

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontbase/edge/adapters/testservers"
 	"github.com/frontbase/edge/functions/internal/enginetest"
 )
 
@@ -41,6 +42,7 @@ func chromiumPath() string {
 // with the reason.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	testservers.NeedsServers(t, "headless Chromium")
 	unavailable := func(format string, args ...any) {
 		t.Helper()
 		msg := fmt.Sprintf(format, args...)
