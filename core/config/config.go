@@ -84,7 +84,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
 		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
-		KeepVersions: int(r.integer("FRONTBASE_KEEP_VERSIONS", DefaultKeepVersions, 1, 10000)),
+		KeepVersions: r.keepVersions(),
 		Analytics:    r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
 		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
@@ -149,6 +149,18 @@ func scheme(raw string) string {
 }
 
 // reader keeps the first error so Load reads like a list of settings.
+// KeepVersions reads FRONTBASE_KEEP_VERSIONS alone, with the same rule as
+// Load, for the CLI: it opens a state store without an engine's settings.
+func KeepVersions(getenv func(string) string) (int, error) {
+	r := reader{getenv: getenv}
+	n := r.keepVersions()
+	return n, r.err
+}
+
+func (r *reader) keepVersions() int {
+	return int(r.integer("FRONTBASE_KEEP_VERSIONS", DefaultKeepVersions, 1, 10000))
+}
+
 type reader struct {
 	getenv func(string) string
 	err    error

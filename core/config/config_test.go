@@ -86,3 +86,25 @@ func TestErrorsNeverEchoSecrets(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// The CLI reads FRONTBASE_KEEP_VERSIONS on its own; it must accept and
+// refuse exactly what an engine's Load does.
+func TestKeepVersionsMatchesLoad(t *testing.T) {
+	for _, v := range []string{"", "1", "5", "10000", "0", "10001", "-3", "many"} {
+		getenv := func(k string) string {
+			if k == "FRONTBASE_KEEP_VERSIONS" {
+				return v
+			}
+			return ""
+		}
+		n, err := KeepVersions(getenv)
+		c, loadErr := Load(getenv)
+		if (err == nil) != (loadErr == nil) {
+			t.Errorf("%q: KeepVersions error %v, Load error %v", v, err, loadErr)
+			continue
+		}
+		if err == nil && n != c.KeepVersions {
+			t.Errorf("%q: KeepVersions = %d, Load = %d", v, n, c.KeepVersions)
+		}
+	}
+}

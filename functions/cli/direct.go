@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -155,15 +154,12 @@ func resolveTarget(tg publish.Target, getenv func(string) string) (dest, error) 
 // openDest opens the state store (and shared cache) of a local or turso
 // destination behind the one publish path, core/site.
 func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Service, func(), error) {
-	cfg := &config.Config{RedisURL: d.redisURL, RedisToken: d.redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT"),
-		KeepVersions: config.DefaultKeepVersions}
-	if v := getenv("FRONTBASE_KEEP_VERSIONS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, nil, fmt.Errorf("FRONTBASE_KEEP_VERSIONS: expected a positive integer")
-		}
-		cfg.KeepVersions = n
+	keep, err := config.KeepVersions(getenv)
+	if err != nil {
+		return nil, nil, err
 	}
+	cfg := &config.Config{RedisURL: d.redisURL, RedisToken: d.redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT"),
+		KeepVersions: keep}
 	switch d.strategy {
 	case "local":
 		cfg.Env, cfg.LocalDBPath = "local", d.db
