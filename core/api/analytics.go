@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -13,6 +14,9 @@ type Analytics struct {
 	Recorder analytics.Recorder // counts a view; nil: nothing is counted
 	Reader   analytics.Reader   // the stored counters; nil leaves GET /api/analytics out
 	Tenant   string
+	// TrustedProxies may set X-Forwarded-For (FRONTBASE_TRUSTED_PROXIES):
+	// behind them a visitor is the address they report, as for rate limits.
+	TrustedProxies []netip.Prefix
 	// Salts gives the day's random visitor salt, shared by instances;
 	// nil: Secret salts every day's hash (tests).
 	Salts  *analytics.Salts
@@ -39,7 +43,7 @@ func (h *handler) now() time.Time {
 // timeout and never fails a page.
 func (h *handler) countView(r *http.Request) {
 	a := &h.opts.Analytics
-	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.Tenant, r.URL.Path, h.now(), func(day string) string {
+	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.TrustedProxies, a.Tenant, r.URL.Path, h.now(), func(day string) string {
 		if a.Salts == nil {
 			return a.Secret
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -103,7 +104,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.DataSources, err = parseDataSources(getenv("FRONTBASE_DATASOURCES"), getenv); err != nil {
 		return nil, err
 	}
-	proxies, err := ratelimit.ParseTrustedProxies(getenv("FRONTBASE_TRUSTED_PROXIES"))
+	proxies, err := clientip.ParseTrusted(getenv("FRONTBASE_TRUSTED_PROXIES"))
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_TRUSTED_PROXIES: expected CIDRs or IPs separated by commas: %w", err)
 	}

@@ -31,7 +31,7 @@ const (
 
 // Key kinds: whose budget a request spends.
 const (
-	KeyIP       = "ip"       // the client address (see ClientIP)
+	KeyIP       = "ip"       // the client address (see clientip.Of)
 	KeyPath     = "path"     // the request path: one budget per path, shared by everyone
 	KeyWorkflow = "workflow" // the workflow id of a webhook or public execute, else the path
 	KeyHeader   = "header:"  // "header:<Name>": the header's value (absent: one shared budget)
