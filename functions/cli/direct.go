@@ -37,7 +37,8 @@ const directUsage = `usage: frontbase publish --strategy local [--db PATH] [--se
   $TURSO_AUTH_TOKEN, --redis-url $FRONTBASE_REDIS_URL or
   $UPSTASH_REDIS_REST_URL, --redis-token $FRONTBASE_REDIS_TOKEN or
   $UPSTASH_REDIS_REST_TOKEN (prefer the environment: flags show in ps).
-  A Turso database needs 'frontbase migrate' once per release first.
+  A Turso database is migrated on first use, as engines do, unless
+  FRONTBASE_AUTO_MIGRATE=off (then run 'frontbase migrate' first).
 `
 
 // publishStrategy picks the strategy of a publish command line: --strategy
@@ -169,6 +170,7 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 		cfg.Env, cfg.LocalDBPath = "local", d.db
 	case "turso":
 		cfg.Env, cfg.StateDBURL, cfg.StateDBToken = "cloud", d.dbURL, d.dbToken
+		cfg.AutoMigrate = getenv("FRONTBASE_AUTO_MIGRATE") != "off"
 	default:
 		return nil, nil, fmt.Errorf("strategy %q does not open a state store", d.strategy)
 	}

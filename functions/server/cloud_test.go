@@ -266,3 +266,46 @@ func TestStateDatabaseDown(t *testing.T) {
 		})
 	}
 }
+
+// TestFreshDatabaseMigratesOnFirstUse: a new deploy on a database nobody
+// migrated works without a step the user can forget. With
+// FRONTBASE_AUTO_MIGRATE=off the health check and every error say to run
+// `frontbase migrate`; by default two instances starting together (one
+// flushing page views first, as the scheduled function would, one
+// answering a health check) migrate it once and both work.
+func TestFreshDatabaseMigratesOnFirstUse(t *testing.T) {
+	servers := enginetest.StartFreshServers(t, "cloud-redis")
+	off := enginetest.Start(t, enginetest.Options{Servers: servers, Env: map[string]string{"FRONTBASE_AUTO_MIGRATE": "off"}})
+	resp, body := off.Manage(t, "GET", "/api/health", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"status":"degraded"`) || !strings.Contains(body, "run `frontbase migrate`") {
+		t.Errorf("health with auto-migration off on a fresh database: %d %s, want degraded saying to run frontbase migrate", resp.StatusCode, body)
+	}
+	resp, body = off.Manage(t, "POST", "/api/import", readDemo(t, "about.json"))
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "run `frontbase migrate`") {
+		t.Errorf("publish with auto-migration off on a fresh database: %d %s, want 503 saying to run frontbase migrate", resp.StatusCode, body)
+	}
+
+	a := enginetest.Start(t, enginetest.Options{Servers: servers})
+	b := enginetest.Start(t, enginetest.Options{Servers: servers})
+	var wg sync.WaitGroup
+	var flushErr error
+	wg.Go(func() { _, flushErr = a.Flusher.Flush(t.Context()) })
+	var health string
+	wg.Go(func() { _, health = b.Manage(t, "GET", "/api/health", "") })
+	wg.Wait()
+	if flushErr != nil {
+		t.Errorf("the first flush on a fresh database: %v", flushErr)
+	}
+	if !strings.Contains(health, `"status":"ok"`) {
+		t.Errorf("the first health check on a fresh database: %s", health)
+	}
+	a.PublishDemo(t)
+	if resp, _ := b.Do(t, "GET", "/pricing", nil); resp.StatusCode != 200 {
+		t.Errorf("GET /pricing on the other instance = %d", resp.StatusCode)
+	}
+	// The instance started with auto-migration off works once the schema
+	// is there.
+	if _, body := off.Manage(t, "GET", "/api/health", ""); !strings.Contains(body, `"status":"ok"`) {
+		t.Errorf("health with auto-migration off once migrated: %s", body)
+	}
+}
