@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -86,10 +87,36 @@ func (h *handler) analyticsSummary(r *http.Request) (analytics.Summary, error) {
 	if from.After(to) || to.Sub(from) > 366*24*time.Hour {
 		return analytics.Summary{}, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days")
 	}
-	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
-	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, q.Get("page"))
+	page, err := analyticsPage(q.Get("page"))
 	if err != nil {
 		return analytics.Summary{}, err
 	}
-	return analytics.Summarize(rows, f, t, q.Get("page")), nil
+	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, page)
+	if err != nil {
+		return analytics.Summary{}, err
+	}
+	return analytics.Summarize(rows, f, t, page), nil
+}
+
+// analyticsPage normalises ?page to the path views are counted under:
+// "about", "/about" and "/about/" are all "/about"; "" is every page.
+func analyticsPage(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if strings.Contains(v, "://") || strings.ContainsAny(v, "?#") {
+		return "", core.Errorf(core.EINVALID, "page: expected a page path such as /about, got %q", v)
+	}
+	if !strings.HasPrefix(v, "/") {
+		v = "/" + v
+	}
+	if len(v) > 1 {
+		v = strings.TrimRight(v, "/")
+		if v == "" {
+			v = "/"
+		}
+	}
+	return v, nil
 }

@@ -138,11 +138,7 @@ func (v *validator) add(path, msg string) {
 }
 
 func (v *validator) invalid() error {
-	msg := v.errs[0].String()
-	if len(v.errs) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(v.errs)-1)
-	}
-	return &core.Error{Code: core.EINVALID, Message: "validation failed: " + msg, Details: v.errs}
+	return core.Invalid(v.errs)
 }
 
 func join(path, key string) string {

@@ -196,7 +196,8 @@ func runDirect(ctx context.Context, args []string, getenv func(string) string, s
 	readDest := destFlags(fs, args, getenv)
 	settingsFile := fs.String("settings", "", "project settings JSON file to publish with the pages")
 	force := fs.Bool("force", false, "republish unchanged pages too (a file's own \"force\" is ignored)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return 2
 	}
 	d, err := readDest()
@@ -207,11 +208,12 @@ func runDirect(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, directUsage)
+	dir, err := oneDir(rest)
+	if err != nil {
+		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
-	st := readSite(fs.Arg(0), *settingsFile, stdout)
+	st := readSite(dir, *settingsFile, stdout)
 	if st.bad > 0 {
 		fmt.Fprintf(stdout, "%d invalid file(s): nothing was published\n", st.bad)
 		return 1

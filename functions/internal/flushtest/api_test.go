@@ -75,7 +75,14 @@ func TestAnalyticsAPI(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &s); err != nil || resp.StatusCode != 200 || s.Views != 4 || s.Bots != 1 {
 				t.Errorf("page=/about: %d %s", resp.StatusCode, body)
 			}
-			for _, q := range []string{"from=yesterday", "from=2026-02-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01"} {
+			// The page as a user types it: no leading slash, or a trailing one.
+			for _, page := range []string{"about", "/about/", "about/"} {
+				resp, body = e.Manage(t, "GET", "/api/analytics?from="+day+"&to="+day+"&page="+page, "")
+				if err := json.Unmarshal([]byte(body), &s); err != nil || resp.StatusCode != 200 || s.Views != 4 || s.Page != "/about" {
+					t.Errorf("page=%s: %d %s, want the 4 views of /about", page, resp.StatusCode, body)
+				}
+			}
+			for _, q := range []string{"page=https://www.acme.test/about", "from=yesterday", "from=2026-02-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01"} {
 				if resp, _ := e.Manage(t, "GET", "/api/analytics?"+q, ""); resp.StatusCode != 400 {
 					t.Errorf("%s = %d, want 400", q, resp.StatusCode)
 				}
