@@ -160,10 +160,17 @@ func invalidJSON(err error) error {
 	return &Error{Code: EINVALID, Message: "invalid JSON: " + err.Error()}
 }
 
-func invalid(errs []FieldError) error {
+func invalid(errs []FieldError) error { return Invalid(errs) }
+
+// Invalid is the validation error of errs (at least one): the message
+// names the first problem and how many others the details list.
+func Invalid(errs []FieldError) *Error {
 	msg := errs[0].String()
-	if len(errs) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(errs)-1)
+	switch n := len(errs) - 1; {
+	case n == 1:
+		msg += " (and 1 more problem)"
+	case n > 1:
+		msg = fmt.Sprintf("%s (and %d more problems)", msg, n)
 	}
 	return &Error{Code: EINVALID, Message: "validation failed: " + msg, Details: errs}
 }

@@ -57,7 +57,7 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 			return nil, core.Errorf(core.EINVALID, "settings cannot be encoded: %v", err)
 		}
 	}
-	ctx, cancel := s.deadline(ctx)
+	ctx, cancel := s.publishDeadline(ctx)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 			old.id == p.ID && old.hash == pi.ContentHash && old.home == p.IsHomepage {
 			at, err := parseTime(old.published)
 			if err != nil {
-				return nil, &core.Error{Code: core.EINTERNAL, Message: "publish pages", Err: err}
+				return nil, &core.Error{Code: core.EINTERNAL, Message: publishOp, Err: err}
 			}
 			res.Pages[i] = core.PublishResult{Unchanged: true, Version: old.version, Generation: gen, PublishedAt: at}
 			continue
@@ -123,13 +123,13 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 	stmts = append(stmts, Stmt{bumpGeneration, nil})
 	stmts = append(stmts, s.versionStmts(tenant, actionPublish, in.Source, 0, written, now, "")...)
 	stmts = append(stmts, Stmt{`SELECT (` + selectGeneration + `), (SELECT document FROM settings WHERE tenant = ?)`, []any{tenant}})
-	results, err := s.batch(ctx, "publish pages", stmts)
+	results, err := s.batch(ctx, publishOp, stmts)
 	if err != nil {
 		return nil, err
 	}
 	final := results[len(results)-1]
 	if len(final) != 1 {
-		return nil, &core.Error{Code: core.EINTERNAL, Message: "publish pages", Err: errNoGenerationRow}
+		return nil, &core.Error{Code: core.EINTERNAL, Message: publishOp, Err: errNoGenerationRow}
 	}
 	res.Changed, res.Generation = true, asInt(final[0][0])
 	res.Settings = &core.Settings{}
@@ -146,7 +146,7 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 		}
 		rows := results[n*perPage+perPage-1]
 		if len(rows) != 1 {
-			return nil, &core.Error{Code: core.EINTERNAL, Message: "publish pages", Err: errors.New("no slug version row")}
+			return nil, &core.Error{Code: core.EINTERNAL, Message: publishOp, Err: errors.New("no slug version row")}
 		}
 		res.Pages[i].Version, res.Pages[i].Generation, res.Pages[i].PublishedAt = asInt(rows[0][0]), res.Generation, now
 	}
@@ -170,7 +170,7 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 	args = append(args, tenant)
 	rows, err := s.b.DB.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, nil, 0, s.dbError("publish pages", err)
+		return nil, nil, 0, s.dbError(publishOp, err)
 	}
 	defer rows.Close()
 	stored := map[string]storedPage{}
@@ -186,12 +186,12 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 			home, version             sql.NullInt64
 		)
 		if err := rows.Scan(&kind, &slug, &id, &hash, &home, &version, &published); err != nil {
-			return nil, nil, 0, s.dbError("publish pages", err)
+			return nil, nil, 0, s.dbError(publishOp, err)
 		}
 		if kind == "state" {
 			sawState = true
 			if !version.Valid {
-				return nil, nil, 0, &core.Error{Code: core.EINTERNAL, Message: "publish pages", Err: errNoGenerationRow}
+				return nil, nil, 0, &core.Error{Code: core.EINTERNAL, Message: publishOp, Err: errNoGenerationRow}
 			}
 			gen = version.Int64
 			if slug.Valid {
@@ -205,10 +205,10 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 		stored[slug.String] = storedPage{id: id.String, hash: hash.String, published: published.String, home: home.Int64 == 1, version: version.Int64}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, 0, s.dbError("publish pages", err)
+		return nil, nil, 0, s.dbError(publishOp, err)
 	}
 	if !sawState {
-		return nil, nil, 0, &core.Error{Code: core.EINTERNAL, Message: "publish pages", Err: errors.New("no state row")}
+		return nil, nil, 0, &core.Error{Code: core.EINTERNAL, Message: publishOp, Err: errors.New("no state row")}
 	}
 	return stored, settings, gen, nil
 }

@@ -15,6 +15,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,9 @@ type Backend struct {
 	// Timeout bounds every call (0: only the caller's context does). Remote
 	// backends need it: a hung database must not hold a request forever.
 	Timeout time.Duration
+	// PublishTimeout bounds a publish of pages (0: Timeout): a site
+	// publish carries megabytes in one batch and takes longer than a read.
+	PublishTimeout time.Duration
 }
 
 // Store implements core.Store on a Backend.
@@ -68,6 +73,23 @@ func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFu
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, s.b.Timeout)
+}
+
+// publishOp names the publish in errors, and gets PublishTimeout.
+const publishOp = "publish pages"
+
+func (s *Store) timeout(what string) time.Duration {
+	if what == publishOp && s.b.PublishTimeout > 0 {
+		return s.b.PublishTimeout
+	}
+	return s.b.Timeout
+}
+
+func (s *Store) publishDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d := s.timeout(publishOp); d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return ctx, func() {}
 }
 
 func (s *Store) ready(ctx context.Context) error {
@@ -446,5 +468,64 @@ func (s *Store) dbError(what string, err error) error {
 		errors.Is(err, sql.ErrConnDone) || (s.b.Unavailable != nil && s.b.Unavailable(err)) {
 		code = core.EUNAVAILABLE
 	}
-	return &core.Error{Code: code, Message: "state database: " + what + " failed", Err: err}
+	return &core.Error{Code: code, Message: "state database: " + what + " failed: " + Cause(err, s.timeout(what)), Err: err}
+}
+
+// causes name, in words safe to show to a caller, what a driver error
+// means. The driver's own message is never shown: it may quote SQL,
+// values or the database's address.
+var causes = []struct{ match, cause string }{
+	{"database is locked", "the database is busy (locked by another writer); try again"},
+	{"SQLITE_BUSY", "the database is busy (locked by another writer); try again"},
+	{"busy", "the database is busy; try again"},
+	{"connection refused", "cannot reach the database (connection refused)"},
+	{"connection reset", "the connection to the database was reset"},
+	{"no such host", "cannot reach the database (host not found)"},
+	{"i/o timeout", "cannot reach the database (network timeout)"},
+	{"EOF", "the database closed the connection early"},
+	{"error code 401", "the database refused the token (HTTP 401): check FRONTBASE_STATE_DB_TOKEN"},
+	{"error code 403", "the database refused the token (HTTP 403): check FRONTBASE_STATE_DB_TOKEN"},
+	{"error code 404", "the database was not found (HTTP 404): check FRONTBASE_STATE_DB_URL"},
+	{"error code 413", "the request is too large for the database (HTTP 413)"},
+	{"error code 429", "the database is rate limiting (HTTP 429); try again"},
+	{"error code 5", "the database server failed (HTTP 5xx); try again"},
+	{"no such table", "the schema is missing a table: run `frontbase migrate`"},
+	{"no such column", "the schema is missing a column: run `frontbase migrate`"},
+	{"UNIQUE constraint failed", "a uniqueness rule of the schema refused the write"},
+	{"FOREIGN KEY constraint failed", "a reference rule of the schema refused the write"},
+	{"too big", "a value or statement is too large for the database"},
+	{"disk", "the database is out of disk space or cannot write"},
+	{"readonly", "the database is read-only"},
+}
+
+// Cause says in a few safe words why a database call failed (timeout is
+// the call's bound, named when it ran out); the full error goes to the log.
+func Cause(err error, timeout time.Duration) string {
+	switch {
+	case err == nil:
+		return "no error"
+	case errors.Is(err, context.DeadlineExceeded):
+		if timeout > 0 {
+			return "timed out after " + timeout.String() + " (the database is slow or overloaded; FRONTBASE_STATE_DB_TIMEOUT raises the bound)"
+		}
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "the request was canceled before the database answered"
+	case errors.Is(err, sql.ErrConnDone):
+		return "the connection to the database was closed"
+	}
+	msg := err.Error()
+	for _, c := range causes {
+		if strings.Contains(msg, c.match) {
+			return c.cause
+		}
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		if netErr.Timeout() {
+			return "cannot reach the database (network timeout)"
+		}
+		return "cannot reach the database (network error)"
+	}
+	return "unexpected database error (the engine's log has it)"
 }

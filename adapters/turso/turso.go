@@ -10,8 +10,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,13 +24,34 @@ import (
 	"github.com/frontbase/edge/core"
 )
 
-// Timeout bounds every call to the database.
+// Timeout bounds every call to the database unless Options say otherwise.
 const Timeout = 5 * time.Second
+
+// Options tune a store.
+type Options struct {
+	// Timeout bounds every call to the database (default Timeout); a
+	// publish of many pages gets PublishTimeoutFactor times as long.
+	Timeout time.Duration
+	// AutoMigrate applies the pending migrations on first use instead of
+	// refusing to work until `frontbase migrate` ran: several instances
+	// starting at once on a new database are safe (see Migrate).
+	AutoMigrate bool
+}
+
+// PublishTimeoutFactor: a publish of pages may take this many times the
+// Timeout (30 s by default): a site publish is megabytes in one batch.
+const PublishTimeoutFactor = 6
+
+// MigrateTimeout bounds a migration run on first use. It is not the
+// request's deadline: once started, the schema is brought up to date even
+// if the request that triggered it gave up.
+const MigrateTimeout = 60 * time.Second
 
 // Store implements core.Store on a Turso database.
 type Store struct {
 	*sqlstore.Store
-	db *sql.DB
+	db   *sql.DB
+	opts Options
 
 	mu      sync.Mutex
 	checked bool // the schema version was found current
@@ -36,9 +59,13 @@ type Store struct {
 
 var _ core.Store = (*Store)(nil)
 
-// Open prepares a store for a libsql://, https:// or http:// URL. It makes
-// no network call: the first request checks the schema, once.
-func Open(rawURL, token string) (*Store, error) {
+// Open prepares a store for a libsql://, https:// or http:// URL with the
+// default options (no migration on first use). It makes no network call:
+// the first request checks the schema, once.
+func Open(rawURL, token string) (*Store, error) { return OpenWith(rawURL, token, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(rawURL, token string, opts Options) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "libsql" && u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("expected libsql://, https:// or http:// with a host, got %q", rawURL)
@@ -46,22 +73,27 @@ func Open(rawURL, token string) (*Store, error) {
 	if u.Query().Has("authToken") || u.Query().Has("jwt") {
 		return nil, errors.New("put the token in FRONTBASE_STATE_DB_TOKEN, not in the URL")
 	}
-	var opts []libsql.Option
+	var lopts []libsql.Option
 	if token != "" {
-		opts = append(opts, libsql.WithAuthToken(token))
+		lopts = append(lopts, libsql.WithAuthToken(token))
 	}
-	connector, err := libsql.NewConnector(rawURL, opts...)
+	connector, err := libsql.NewConnector(rawURL, lopts...)
 	if err != nil {
 		return nil, err
 	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = Timeout
+	}
 	db := sql.OpenDB(connector)
-	s := &Store{db: db}
-	s.Store = sqlstore.New(sqlstore.Backend{DB: db, Batch: s.batch, Unavailable: unavailable, Ready: s.ready, Timeout: Timeout})
+	s := &Store{db: db, opts: opts}
+	s.Store = sqlstore.New(sqlstore.Backend{DB: db, Batch: s.batch, Unavailable: unavailable, Ready: s.ready,
+		Timeout: opts.Timeout, PublishTimeout: PublishTimeoutFactor * opts.Timeout})
 	return s, nil
 }
 
 // ready checks, on first use, that the database has the schema this binary
-// needs. It never runs DDL: that is Migrate's job, run once per deploy.
+// needs; with AutoMigrate it applies what is missing, otherwise it refuses
+// and says to run `frontbase migrate`.
 func (s *Store) ready(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,14 +106,24 @@ func (s *Store) ready(ctx context.Context) error {
 	}
 	current, err := s.version(ctx)
 	if err != nil {
-		return &core.Error{Code: core.EUNAVAILABLE, Message: "state database unreachable", Err: err}
+		return &core.Error{Code: core.EUNAVAILABLE, Message: "state database unreachable: " + sqlstore.Cause(err, s.opts.Timeout), Err: err}
 	}
 	if err := sqlstore.CheckNotNewer(current, all); err != nil {
 		return &core.Error{Code: core.EINTERNAL, Message: err.Error()}
 	}
 	if latest := sqlstore.Latest(all); current < latest {
-		return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf(
-			"state database schema is at version %d, this engine needs %d: run `frontbase migrate` against it", current, latest)}
+		if !s.opts.AutoMigrate {
+			return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf(
+				"state database schema is at version %d, this engine needs %d: run `frontbase migrate` against it (FRONTBASE_AUTO_MIGRATE is off)", current, latest)}
+		}
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MigrateTimeout)
+		_, err := s.migrate(mctx, all)
+		cancel()
+		if err != nil {
+			return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf(
+				"state database schema is at version %d, this engine needs %d, and migrating it failed (%s): run `frontbase migrate` to see why",
+				current, latest, sqlstore.Cause(err, MigrateTimeout)), Err: err}
+		}
 	}
 	s.checked = true
 	return nil
@@ -98,36 +140,96 @@ func (s *Store) version(ctx context.Context) (int64, error) {
 }
 
 // Migrate applies the pending migrations, each as one atomic batch with
-// its schema_migrations row. It is safe to run again.
+// its schema_migrations row. It is safe to run again, and safe to run from
+// several processes at once (engines starting together on a new database):
+// the batch inserts its schema_migrations row first, so of two instances
+// applying one version only one commits and the other's batch fails before
+// any DDL; the loser re-reads the version and goes on from there.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	all, err := sqlstore.ReadMigrations(sqlstore.Migrations)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, sqlstore.CreateMigrationsTable); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	applied, err = s.migrate(ctx, all)
+	s.checked = false // re-check on next use
+	return applied, err
+}
+
+// migrateAttempts bounds how often one version is tried while another
+// instance holds the database (busy) without having applied it yet.
+const migrateAttempts = 6
+
+// migrate is Migrate with s.mu held.
+func (s *Store) migrate(ctx context.Context, all []sqlstore.Migration) (applied []string, err error) {
+	if err := s.retry(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, sqlstore.CreateMigrationsTable)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	current, err := s.version(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read schema version: %w", err)
-	}
-	if err := sqlstore.CheckNotNewer(current, all); err != nil {
-		return nil, err
-	}
-	for _, m := range all {
-		if m.Version <= current {
+	record := `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
+	for attempt := 0; ; {
+		current, err := s.version(ctx)
+		if err != nil {
+			return applied, fmt.Errorf("read schema version: %w", err)
+		}
+		if err := sqlstore.CheckNotNewer(current, all); err != nil {
+			return applied, err
+		}
+		i := slices.IndexFunc(all, func(m sqlstore.Migration) bool { return m.Version > current })
+		if i < 0 {
+			return applied, nil
+		}
+		m := all[i]
+		_, err = s.runScript(ctx, record+";\n"+m.SQL, m.Version, sqlstore.FormatTime(time.Now()))
+		if err == nil {
+			applied = append(applied, m.Name)
+			attempt = 0
 			continue
 		}
-		record := `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
-		if _, err := s.runScript(ctx, m.SQL+";\n"+record, m.Version, sqlstore.FormatTime(time.Now())); err != nil {
+		// Another instance may have applied it (our row conflicted) or
+		// hold the database (busy): the version read again tells.
+		if now, verr := s.version(ctx); verr == nil && now >= m.Version {
+			attempt = 0
+			continue
+		}
+		if attempt++; attempt >= migrateAttempts || ctx.Err() != nil {
 			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		applied = append(applied, m.Name)
+		if err := backoff(ctx, attempt); err != nil {
+			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
 	}
-	s.mu.Lock()
-	s.checked = false // re-check on next use
-	s.mu.Unlock()
-	return applied, nil
+}
+
+// retry runs f until it succeeds, at most migrateAttempts times.
+func (s *Store) retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = f(); err == nil || attempt >= migrateAttempts {
+			return err
+		}
+		if berr := backoff(ctx, attempt); berr != nil {
+			return errors.Join(err, berr)
+		}
+	}
+}
+
+// backoff waits before the next attempt: 50 ms, doubling, with jitter so
+// that instances started together do not retry in step.
+func backoff(ctx context.Context, attempt int) error {
+	d := (50 * time.Millisecond) << (attempt - 1)
+	d += time.Duration(rand.Int64N(int64(d)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Store) batch(ctx context.Context, stmts []sqlstore.Stmt) ([]sqlstore.Rows, error) {

@@ -14,11 +14,14 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/frontbase/edge/core/clientip"
 )
 
 // Kinds of counter rows.
@@ -65,14 +68,17 @@ func header(h http.Header, canonical string) string {
 // NewView reads what is counted from a request. secret (the day's salt,
 // see Salts) salts the visitor hash together with the day, so hashes of
 // different days cannot be linked; with an empty secret the view has no
-// visitor and counts toward no unique.
+// visitor and counts toward no unique. The visitor's address is the
+// connection's (no trusted proxies).
 func NewView(r *http.Request, tenant, slug string, now time.Time, secret string) View {
-	return NewViewSalted(r, tenant, slug, now, func(string) string { return secret })
+	return NewViewSalted(r, nil, tenant, slug, now, func(string) string { return secret })
 }
 
 // NewViewSalted is NewView with the salt asked for only when the view is
-// a browser's (salt gets the day, "2026-11-22").
-func NewViewSalted(r *http.Request, tenant, slug string, now time.Time, salt func(day string) string) View {
+// a browser's (salt gets the day, "2026-11-22"), and the visitor's address
+// read as rate limits read it (clientip.Of): behind one of the trusted
+// proxies, from X-Forwarded-For.
+func NewViewSalted(r *http.Request, trusted []netip.Prefix, tenant, slug string, now time.Time, salt func(day string) string) View {
 	day := dayOf(now)
 	ua := header(r.Header, "User-Agent")
 	class := classify(ua)
@@ -80,10 +86,7 @@ func NewViewSalted(r *http.Request, tenant, slug string, now time.Time, salt fun
 	if v.Bot {
 		return v
 	}
-	ip := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(ip); err == nil {
-		ip = host
-	}
+	ip := clientip.Of(r, trusted)
 	if secret := salt(day); secret != "" { // no salt at hand (Salts): counted without a visitor
 		var stack [512]byte
 		buf := stack[:0]

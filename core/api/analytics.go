@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -13,6 +15,9 @@ type Analytics struct {
 	Recorder analytics.Recorder // counts a view; nil: nothing is counted
 	Reader   analytics.Reader   // the stored counters; nil leaves GET /api/analytics out
 	Tenant   string
+	// TrustedProxies may set X-Forwarded-For (FRONTBASE_TRUSTED_PROXIES):
+	// behind them a visitor is the address they report, as for rate limits.
+	TrustedProxies []netip.Prefix
 	// Salts gives the day's random visitor salt, shared by instances;
 	// nil: Secret salts every day's hash (tests).
 	Salts  *analytics.Salts
@@ -39,7 +44,7 @@ func (h *handler) now() time.Time {
 // timeout and never fails a page.
 func (h *handler) countView(r *http.Request) {
 	a := &h.opts.Analytics
-	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.Tenant, r.URL.Path, h.now(), func(day string) string {
+	a.Recorder.Record(r.Context(), analytics.NewViewSalted(r, a.TrustedProxies, a.Tenant, r.URL.Path, h.now(), func(day string) string {
 		if a.Salts == nil {
 			return a.Secret
 		}
@@ -82,10 +87,36 @@ func (h *handler) analyticsSummary(r *http.Request) (analytics.Summary, error) {
 	if from.After(to) || to.Sub(from) > 366*24*time.Hour {
 		return analytics.Summary{}, core.Errorf(core.EINVALID, "from..to must be in order and span at most 366 days")
 	}
-	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
-	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, q.Get("page"))
+	page, err := analyticsPage(q.Get("page"))
 	if err != nil {
 		return analytics.Summary{}, err
 	}
-	return analytics.Summarize(rows, f, t, q.Get("page")), nil
+	f, t := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	rows, err := h.opts.Analytics.Reader.Counts(r.Context(), h.opts.Analytics.Tenant, f, t, page)
+	if err != nil {
+		return analytics.Summary{}, err
+	}
+	return analytics.Summarize(rows, f, t, page), nil
+}
+
+// analyticsPage normalises ?page to the path views are counted under:
+// "about", "/about" and "/about/" are all "/about"; "" is every page.
+func analyticsPage(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if strings.Contains(v, "://") || strings.ContainsAny(v, "?#") {
+		return "", core.Errorf(core.EINVALID, "page: expected a page path such as /about, got %q", v)
+	}
+	if !strings.HasPrefix(v, "/") {
+		v = "/" + v
+	}
+	if len(v) > 1 {
+		v = strings.TrimRight(v, "/")
+		if v == "" {
+			v = "/"
+		}
+	}
+	return v, nil
 }

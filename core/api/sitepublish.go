@@ -159,11 +159,7 @@ func prefixed(at string, err error) []core.FieldError {
 }
 
 func siteInvalid(errs []core.FieldError) error {
-	msg := errs[0].String()
-	if len(errs) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(errs)-1)
-	}
-	return &core.Error{Code: core.EINVALID, Message: "validation failed: " + msg, Details: errs}
+	return core.Invalid(errs)
 }
 
 func jsonKind(k string) string {

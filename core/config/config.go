@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -33,6 +34,13 @@ type Config struct {
 	LogLevel     slog.Level
 	KeepVersions int  // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
 	Analytics    bool // count page views (FRONTBASE_ANALYTICS=on, the default, or off)
+	// AutoMigrate (FRONTBASE_AUTO_MIGRATE=on, the default, or off): cloud
+	// mode brings a database's schema up to date on first use; off, the
+	// engine refuses to work on an old schema until `frontbase migrate`.
+	AutoMigrate bool
+	// StateDBTimeout (FRONTBASE_STATE_DB_TIMEOUT, default 5s) bounds each
+	// call to the cloud state database; a publish of pages gets 6 times it.
+	StateDBTimeout time.Duration
 
 	// Actions engine: internal targets http_request may reach (hosts,
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
@@ -57,13 +65,14 @@ type Config struct {
 
 // Defaults that make `make run` work with no environment at all.
 const (
-	DefaultLocalDBPath  = "data/pages.db"
-	DefaultPort         = 3001
-	DefaultBindAddr     = "127.0.0.1"
-	DefaultMaxBodyBytes = 5 << 20
-	DefaultL1TTL        = 60 * time.Second
-	DefaultL1MaxBytes   = 64 << 20
-	DefaultKeepVersions = 20
+	DefaultLocalDBPath    = "data/pages.db"
+	DefaultPort           = 3001
+	DefaultBindAddr       = "127.0.0.1"
+	DefaultMaxBodyBytes   = 5 << 20
+	DefaultL1TTL          = 60 * time.Second
+	DefaultL1MaxBytes     = 64 << 20
+	DefaultKeepVersions   = 20
+	DefaultStateDBTimeout = 5 * time.Second
 )
 
 // Addr is the standalone server's listen address.
@@ -86,6 +95,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
 		KeepVersions: r.keepVersions(),
 		Analytics:    r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
+		AutoMigrate:  r.oneOf("FRONTBASE_AUTO_MIGRATE", "on", "on", "off") == "on",
 		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
 		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
 		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),
@@ -94,6 +104,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WorkflowHTTPAllow: getenv("FRONTBASE_HTTP_ALLOW"),
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),
 	}
+	c.StateDBTimeout = r.duration("FRONTBASE_STATE_DB_TIMEOUT", DefaultStateDBTimeout)
 	c.RateLimitTimeout = r.duration("FRONTBASE_RATELIMIT_TIMEOUT", ratelimit.DefaultTimeout)
 	c.WorkflowParallel = int(r.integer("FRONTBASE_WORKFLOW_PARALLEL", 0, 1, 64))
 	if r.err != nil {
@@ -103,7 +114,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.DataSources, err = parseDataSources(getenv("FRONTBASE_DATASOURCES"), getenv); err != nil {
 		return nil, err
 	}
-	proxies, err := ratelimit.ParseTrustedProxies(getenv("FRONTBASE_TRUSTED_PROXIES"))
+	proxies, err := clientip.ParseTrusted(getenv("FRONTBASE_TRUSTED_PROXIES"))
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_TRUSTED_PROXIES: expected CIDRs or IPs separated by commas: %w", err)
 	}

@@ -138,11 +138,15 @@ func post(ctx context.Context, opts Options, file, method, route string) Result 
 		return res
 	}
 	if resp.StatusCode != http.StatusOK || !out.Success {
-		msg := out.Error
-		for _, d := range out.Details {
-			msg += fmt.Sprintf("\n    %s: %s", d.Path, d.Message)
+		if len(out.Details) > 0 {
+			lines := make([]string, len(out.Details))
+			for i, d := range out.Details {
+				lines[i] = d.Path + ": " + d.Message
+			}
+			res.Err = problems(resp.StatusCode, lines)
+			return res
 		}
-		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, out.Error)
 		return res
 	}
 	res.Slug, res.Version, res.PreviewURL, res.Message, res.Unchanged = out.Slug, out.Version, out.PreviewURL, out.Message, out.Unchanged

@@ -106,7 +106,7 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 			r := &results[p.index]
 			switch {
 			case err != nil:
-				r.Err = pageError(err, out, i)
+				r.Err = pageError(status, err, out, i)
 			case i < len(out.Pages):
 				op := out.Pages[i]
 				r.Slug, r.Version, r.PreviewURL, r.Unchanged = op.Slug, op.Version, op.PreviewURL, op.Unchanged
@@ -209,22 +209,33 @@ func postSite(ctx context.Context, opts Options, body siteBody) (int, *siteAnswe
 
 // pageError is the error of the i-th page of a refused chunk: the field
 // problems the engine named at pages[i], or that the chunk was refused.
-func pageError(err error, out *siteAnswer, i int) error {
+func pageError(status int, err error, out *siteAnswer, i int) error {
 	if out == nil {
 		return err
 	}
 	prefix := fmt.Sprintf("pages[%d]", i)
-	var msg strings.Builder
+	var lines []string
 	for _, d := range out.Details {
 		if d.Path == prefix || strings.HasPrefix(d.Path, prefix+".") || strings.HasPrefix(d.Path, prefix+"[") {
-			fmt.Fprintf(&msg, "\n    %s: %s", "page"+strings.TrimPrefix(d.Path, prefix), d.Message)
+			lines = append(lines, "page"+strings.TrimPrefix(d.Path, prefix)+": "+d.Message)
 		}
 	}
-	if msg.Len() > 0 {
-		return fmt.Errorf("%w%s", err, msg.String())
+	if len(lines) > 0 {
+		return problems(status, lines)
 	}
 	if len(out.Details) > 0 {
 		return fmt.Errorf("not published: another page of the same request was refused (%v)", err)
 	}
 	return err
+}
+
+// problems is a refusal that lists its field problems, one a line, under
+// a count that matches them (the engine's own message names only the
+// first of the request's problems).
+func problems(status int, lines []string) error {
+	n := fmt.Sprintf("%d problems", len(lines))
+	if len(lines) == 1 {
+		n = "1 problem"
+	}
+	return fmt.Errorf("HTTP %d: validation failed, %s:\n    %s", status, n, strings.Join(lines, "\n    "))
 }

@@ -31,7 +31,7 @@ const (
 
 // Key kinds: whose budget a request spends.
 const (
-	KeyIP       = "ip"       // the client address (see ClientIP)
+	KeyIP       = "ip"       // the client address (see clientip.Of)
 	KeyPath     = "path"     // the request path: one budget per path, shared by everyone
 	KeyWorkflow = "workflow" // the workflow id of a webhook or public execute, else the path
 	KeyHeader   = "header:"  // "header:<Name>": the header's value (absent: one shared budget)
@@ -138,11 +138,7 @@ func (v *validator) add(path, msg string) {
 }
 
 func (v *validator) invalid() error {
-	msg := v.errs[0].String()
-	if len(v.errs) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(v.errs)-1)
-	}
-	return &core.Error{Code: core.EINVALID, Message: "validation failed: " + msg, Details: v.errs}
+	return core.Invalid(v.errs)
 }
 
 func join(path, key string) string {

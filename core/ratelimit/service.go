@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/clientip"
 )
 
 // Store keeps the rules: sqlstore implements it on SQLite and Turso. Every
@@ -41,7 +42,7 @@ type Options struct {
 	// when it moves. Published tells the site service about a write.
 	Generation func(ctx context.Context) int64
 	Published  func(ctx context.Context, generation int64)
-	// TrustedProxies may set X-Forwarded-For (see ClientIP).
+	// TrustedProxies may set X-Forwarded-For (see clientip.Of).
 	TrustedProxies []netip.Prefix
 	Timeout        time.Duration // per count; default DefaultTimeout
 	// Now, when set, is the clock counts use (tests); by default the
@@ -175,7 +176,7 @@ func (s *Service) key(c *compiled, r *http.Request) string {
 	var who string
 	switch {
 	case c.Key == KeyIP:
-		who = ClientIP(r, s.opts.TrustedProxies)
+		who = clientip.Of(r, s.opts.TrustedProxies)
 	case c.Key == KeyPath:
 		who = r.URL.Path
 	case c.Key == KeyWorkflow:

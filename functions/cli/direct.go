@@ -36,7 +36,8 @@ const directUsage = `usage: frontbase publish --strategy local [--db PATH] [--se
   $TURSO_AUTH_TOKEN, --redis-url $FRONTBASE_REDIS_URL or
   $UPSTASH_REDIS_REST_URL, --redis-token $FRONTBASE_REDIS_TOKEN or
   $UPSTASH_REDIS_REST_TOKEN (prefer the environment: flags show in ps).
-  A Turso database needs 'frontbase migrate' once per release first.
+  A Turso database is migrated on first use, as engines do, unless
+  FRONTBASE_AUTO_MIGRATE=off (then run 'frontbase migrate' first).
 `
 
 // publishStrategy picks the strategy of a publish command line: --strategy
@@ -165,6 +166,7 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 		cfg.Env, cfg.LocalDBPath = "local", d.db
 	case "turso":
 		cfg.Env, cfg.StateDBURL, cfg.StateDBToken = "cloud", d.dbURL, d.dbToken
+		cfg.AutoMigrate = getenv("FRONTBASE_AUTO_MIGRATE") != "off"
 	default:
 		return nil, nil, fmt.Errorf("strategy %q does not open a state store", d.strategy)
 	}
@@ -190,7 +192,8 @@ func runDirect(ctx context.Context, args []string, getenv func(string) string, s
 	readDest := destFlags(fs, args, getenv)
 	settingsFile := fs.String("settings", "", "project settings JSON file to publish with the pages")
 	force := fs.Bool("force", false, "republish unchanged pages too (a file's own \"force\" is ignored)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return 2
 	}
 	d, err := readDest()
@@ -201,11 +204,12 @@ func runDirect(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, directUsage)
+	dir, err := oneDir(rest)
+	if err != nil {
+		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
-	st := readSite(fs.Arg(0), *settingsFile, stdout)
+	st := readSite(dir, *settingsFile, stdout)
 	if st.bad > 0 {
 		fmt.Fprintf(stdout, "%d invalid file(s): nothing was published\n", st.bad)
 		return 1

@@ -275,7 +275,7 @@ func TestDirectPublishRefusesBadInput(t *testing.T) {
 		{"field details are shown", []string{"publish", "--strategy", "local", "--db", db, broken}, nil, 1, "layoutData.content[0].type: required"},
 		{"unknown strategy", []string{"publish", "--strategy", "ftp", broken}, nil, 2, `unknown strategy "ftp"`},
 		{"turso needs a URL", []string{"publish", "--strategy", "turso", broken}, nil, 2, "needs --db-url"},
-		{"no directory", []string{"publish", "--strategy", "local", "--db", db}, nil, 2, "usage: frontbase publish --strategy local"},
+		{"no directory", []string{"publish", "--strategy", "local", "--db", db}, nil, 2, "no directory: name the directory of page files"},
 		{"an empty directory", []string{"publish", "--strategy", "local", "--db", db, t.TempDir()}, nil, 1, "no *.json page files"},
 	}
 	for _, tt := range tests {

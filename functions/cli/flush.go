@@ -19,7 +19,8 @@ const flushUsage = `usage: frontbase flush [--timeout 50s]
   the state database named by the engine's environment, as the scheduled
   function does every minute, and prints what moved as JSON. Safe to run
   at any time, and again after a crash: batches are claimed atomically
-  and recorded in a ledger, so nothing is lost or counted twice.
+  and recorded in a ledger, so nothing is lost or counted twice. Without
+  FRONTBASE_REDIS_URL there is no shared buffer and it says so (exit 2).
 `
 
 func runFlush(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -27,13 +28,24 @@ func runFlush(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, flushUsage) }
 	timeout := fs.Duration("timeout", 50*time.Second, "time budget; the flush stops cleanly before it")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fs.Usage()
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "flush: unexpected argument %q: flush takes only --timeout\n", rest[0])
 		return 2
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "flush:", err)
+		return 2
+	}
+	if cfg.RedisURL == "" {
+		// Without a shared cache each engine counts in its own memory and
+		// flushes it itself; this process has nothing to move.
+		fmt.Fprintln(stderr, "flush: no buffer to flush: page views are buffered in Redis only when FRONTBASE_REDIS_URL is set; "+
+			"without it each engine keeps its counts in memory and flushes them itself (the standalone server every minute and on stop)")
 		return 2
 	}
 	eng, err := engine.New(ctx, cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)

@@ -4,12 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"github.com/frontbase/edge/core/publish"
 )
@@ -75,7 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rateLimits := fs.String("ratelimits", "", "rate-limit rules JSON file ({\"rules\": [...]}) that replaces the engine's rules")
 	parallel := fs.Int("parallel", 4, "targets published at the same time")
 	fs.String("strategy", "api", "api (this mode), local or turso: see frontbase publish --strategy local -h")
-	if err := fs.Parse(args[1:]); err != nil {
+	rest, err := parseAnywhere(fs, args[1:])
+	if err != nil {
 		return 2
 	}
 	if *targets != "" {
@@ -99,11 +103,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(urls) == 0 && getenv("FRONTBASE_URL") != "" {
 		urls = []string{getenv("FRONTBASE_URL")}
 	}
-	if fs.NArg() != 1 || len(urls) == 0 || *key == "" {
-		fmt.Fprint(stderr, usage)
+	dir, err := oneDir(rest)
+	switch {
+	case err != nil:
+	case len(urls) == 0:
+		err = errors.New("no engine URL: set --url (repeat for several engines), FRONTBASE_URL or --targets; or --strategy local|turso to write a state store directly")
+	case *key == "":
+		err = errors.New("no system key: set FRONTBASE_SYSTEM_KEY or --key")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "publish:", err)
+		fmt.Fprintln(stderr, "(frontbase publish -h shows every flag)")
 		return 2
 	}
-	opts := publish.Options{Key: *key, Dir: fs.Arg(0), SettingsFile: *settings, RateLimitsFile: *rateLimits}
+	opts := publish.Options{Key: *key, Dir: dir, SettingsFile: *settings, RateLimitsFile: *rateLimits}
 	if len(urls) == 1 {
 		opts.URL = urls[0]
 		results, err := publish.Push(ctx, opts)
@@ -111,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fmt.Fprintln(stderr, "publish:", err)
 			return 1
 		}
-		if printResults(stdout, results, "") > 0 {
+		if printResults(stdout, results, "", opts.URL) > 0 {
 			return 1
 		}
 		return 0
@@ -123,7 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if t.Err != nil {
 			fmt.Fprintf(stdout, "FAIL %s\n", t.Err)
 		} else {
-			printResults(stdout, t.Results, "   ")
+			printResults(stdout, t.Results, "   ", t.URL)
 		}
 		if t.Failed() > 0 {
 			bad++
@@ -137,24 +150,83 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // printResults prints one line per file and a summary; it returns the
-// number of failures.
-func printResults(w io.Writer, results []publish.Result, indent string) int {
+// number of failures. base is the engine the command talked to: each
+// page's line shows its address there (the engine's previewUrl is on the
+// site's own appUrl, which may not be this engine).
+func printResults(w io.Writer, results []publish.Result, indent, base string) int {
 	failed, notices := 0, 0
+	var repeats failureRun
 	for _, r := range results {
 		name := filepath.Base(r.File)
+		if r.Err == nil || r.Notice {
+			repeats.end(w, indent)
+		}
 		switch {
 		case r.Notice:
 			notices++
 			fmt.Fprintf(w, "%snote %s\n", indent, r.Message)
 		case r.Err != nil:
 			failed++
-			fmt.Fprintf(w, "%sFAIL %-28s %v\n", indent, name, r.Err)
+			if repeats.add(w, indent, r.Err) {
+				fmt.Fprintf(w, "%sFAIL %-28s %v\n", indent, name, r.Err)
+			}
 		case r.Slug == "":
 			fmt.Fprintf(w, "%sok   %-28s %s\n", indent, name, r.Message)
 		default:
-			fmt.Fprintf(w, "%sok   %-28s v%-3d %s  %s\n", indent, name, r.Version, r.PreviewURL, r.Message)
+			fmt.Fprintf(w, "%sok   %-28s v%-3d %s  %s\n", indent, name, r.Version, pageURL(base, r), r.Message)
 		}
 	}
+	repeats.end(w, indent)
 	fmt.Fprintf(w, "%s%d published, %d failed\n", indent, len(results)-failed-notices, failed)
 	return failed
+}
+
+// pageURL is where the engine at base serves a published page: the path
+// of the engine's previewUrl (or the slug's) on base.
+func pageURL(base string, r publish.Result) string {
+	if base == "" {
+		return r.PreviewURL
+	}
+	path := "/" + r.Slug
+	if u, err := url.Parse(r.PreviewURL); err == nil && r.PreviewURL != "" {
+		path = u.EscapedPath()
+		if path == "" {
+			path = "/"
+		}
+	}
+	return strings.TrimRight(base, "/") + path
+}
+
+// failureRun shortens a run of files that failed with one same error (a
+// whole request refused: a database down fails every page alike) to its
+// first few lines and a count.
+type failureRun struct {
+	msg    string
+	n      int
+	hidden int
+}
+
+// shownRepeats is how many files of a run are printed in full.
+const shownRepeats = 3
+
+// add records a failure and says whether to print its line.
+func (f *failureRun) add(w io.Writer, indent string, err error) bool {
+	if msg := err.Error(); msg != f.msg {
+		f.end(w, indent)
+		f.msg = msg
+	}
+	f.n++
+	if f.n > shownRepeats {
+		f.hidden++
+		return false
+	}
+	return true
+}
+
+// end prints the count of the run's hidden lines, if any, and ends it.
+func (f *failureRun) end(w io.Writer, indent string) {
+	if f.hidden > 0 {
+		fmt.Fprintf(w, "%sFAIL ... and %d more files with the same error\n", indent, f.hidden)
+	}
+	*f = failureRun{}
 }

@@ -13,9 +13,10 @@ const migrateUsage = `usage: frontbase migrate
 
   Brings the state database named by the engine's environment
   (FRONTBASE_ENV=cloud with FRONTBASE_STATE_DB_URL / TURSO_DATABASE_URL
-  and its token) up to this release's schema. Run it once per deploy,
-  before the new engines serve: they check the schema on first use and
-  never run DDL on a cold start. A local SQLite file migrates itself.
+  and its token) up to this release's schema. Engines do this themselves
+  on first use (FRONTBASE_AUTO_MIGRATE=on, the default; several starting
+  at once are safe); run it when that is off, or to see a migration's
+  error in full. A local SQLite file migrates itself.
 `
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {

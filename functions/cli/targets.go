@@ -63,15 +63,17 @@ func runNamedTargets(ctx context.Context, args []string, getenv func(string) str
 	strategy := fs.String("strategy", "", "not used: each target names its own")
 	var urls []string
 	fs.Func("url", "not used with a JSON targets file", func(v string) error { urls = append(urls, v); return nil })
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return 2
 	}
 	if *strategy != "" || len(urls) > 0 {
 		fmt.Fprintln(stderr, "publish: --strategy and --url do not mix with a JSON targets file: each target names its own")
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, targetsUsage)
+	dir, err := oneDir(rest)
+	if err != nil {
+		fmt.Fprintln(stderr, "publish:", err)
 		return 2
 	}
 	data, err := os.ReadFile(*file)
@@ -84,7 +86,7 @@ func runNamedTargets(ctx context.Context, args []string, getenv func(string) str
 		fmt.Fprintf(stderr, "publish: %s: %v\n", *file, err)
 		return 2
 	}
-	st := readSite(fs.Arg(0), *settingsFile, stdout)
+	st := readSite(dir, *settingsFile, stdout)
 	if st.bad > 0 {
 		fmt.Fprintf(stdout, "%d invalid file(s): nothing was published to any target\n", st.bad)
 		return 1
@@ -128,22 +130,29 @@ func publishAPI(ctx context.Context, d dest, st *siteDir, stdout io.Writer, inde
 		return false
 	}
 	published, unchanged, bad := 0, 0, 0
+	var repeats failureRun
 	for _, r := range results {
 		name := filepath.Base(r.File)
+		if r.Err == nil || r.Notice {
+			repeats.end(stdout, indent)
+		}
 		switch {
 		case r.Notice:
 			fmt.Fprintf(stdout, "%snote      %s\n", indent, r.Message)
 		case r.Err != nil:
 			bad++
-			fmt.Fprintf(stdout, "%s%-9s %-28s %v\n", indent, "FAIL", name, r.Err)
+			if repeats.add(stdout, indent, r.Err) {
+				fmt.Fprintf(stdout, "%s%-9s %-28s %v\n", indent, "FAIL", name, r.Err)
+			}
 		case r.Unchanged:
 			unchanged++
-			fmt.Fprintf(stdout, "%s%-9s %-28s v%-3d %s\n", indent, "unchanged", name, r.Version, r.PreviewURL)
+			fmt.Fprintf(stdout, "%s%-9s %-28s v%-3d %s\n", indent, "unchanged", name, r.Version, pageURL(d.url, r))
 		default:
 			published++
-			fmt.Fprintf(stdout, "%s%-9s %-28s v%-3d %s\n", indent, "published", name, r.Version, r.PreviewURL)
+			fmt.Fprintf(stdout, "%s%-9s %-28s v%-3d %s\n", indent, "published", name, r.Version, pageURL(d.url, r))
 		}
 	}
+	repeats.end(stdout, indent)
 	fmt.Fprintf(stdout, "%sapi: %d published, %d unchanged, %d failed\n", indent, published, unchanged, bad)
 	return bad == 0
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -14,7 +15,7 @@ import (
 )
 
 const versionsUsage = `usage: frontbase versions [--json] [--strategy local|turso|api] [--db PATH | --db-url URL | --url URL]
-       frontbase rollback --to N [--strategy local|turso|api] [--db PATH | --db-url URL [--redis-url URL] | --url URL]
+       frontbase rollback (N | --to N) [--strategy local|turso|api] [--db PATH | --db-url URL [--redis-url URL] | --url URL]
 
   versions lists the kept site versions (FRONTBASE_KEEP_VERSIONS, default
   20), newest first: which pages at which content hash, who wrote them and
@@ -54,12 +55,13 @@ func versionFlags(name string, args []string, getenv func(string) string, stderr
 func runVersions(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs, readDest := versionFlags("versions", args, getenv, stderr)
 	asJSON := fs.Bool("json", false, "print the versions as JSON")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return 2
 	}
 	d, err := readDest()
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q: versions takes only flags", rest[0])
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "versions:", err)
@@ -121,16 +123,31 @@ func truncateList(s string, n int) string {
 func runRollback(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs, readDest := versionFlags("rollback", args, getenv, stderr)
 	to := fs.Int64("to", 0, "the version to restore (see frontbase versions)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return 2
 	}
-	d, err := readDest()
+	// The version may also be the one argument: frontbase rollback 2.
+	if len(rest) == 1 {
+		n, perr := strconv.ParseInt(rest[0], 10, 64)
+		switch {
+		case perr != nil || n <= 0:
+			err = fmt.Errorf("unexpected argument %q: the version to restore is a number (frontbase rollback N, or --to N)", rest[0])
+		case *to != 0 && *to != n:
+			err = fmt.Errorf("two versions to restore: %d and --to %d", n, *to)
+		default:
+			*to, rest = n, nil
+		}
+	}
+	d, derr := readDest()
 	switch {
 	case err != nil:
+	case derr != nil:
+		err = derr
 	case *to <= 0:
 		err = fmt.Errorf("--to N is required: the version to restore (see frontbase versions)")
-	case fs.NArg() > 0:
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case len(rest) > 0:
+		err = fmt.Errorf("unexpected arguments %q: rollback takes one version", rest)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "rollback:", err)

@@ -25,7 +25,7 @@ func newAnalytics(cfg *config.Config, store countStore, sharedCache core.Cache, 
 	// The visitor hash is salted with a random salt per day, shared by
 	// every instance through the shared cache (or made in process without
 	// one), so the same visitor hashes alike everywhere that day only.
-	a := api.Analytics{Reader: store, Tenant: cfg.Tenant, Salts: &analytics.Salts{Cache: sharedCache, Logger: logger}}
+	a := api.Analytics{Reader: store, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies, Salts: &analytics.Salts{Cache: sharedCache, Logger: logger}}
 	f := &analytics.Flusher{Sink: store}
 	if sharedCache != nil {
 		rr := &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}

@@ -144,7 +144,7 @@ func openBackend(ctx context.Context, cfg *config.Config) (core.Store, error) {
 		}
 		return s, nil
 	case "cloud":
-		s, err := turso.Open(cfg.StateDBURL, cfg.StateDBToken)
+		s, err := turso.OpenWith(cfg.StateDBURL, cfg.StateDBToken, turso.Options{Timeout: cfg.StateDBTimeout, AutoMigrate: cfg.AutoMigrate})
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
 		}
@@ -173,8 +173,8 @@ func openCache(cfg *config.Config) (core.Cache, error) {
 }
 
 // Migrate brings the configured state store's schema up to date. The local
-// SQLite file migrates itself when opened; Turso only here (CLI, first
-// deploy), never on a cold start.
+// SQLite file migrates itself when opened; Turso on first use
+// (FRONTBASE_AUTO_MIGRATE, the default) or here, with `frontbase migrate`.
 func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {

@@ -67,10 +67,7 @@ type Servers struct {
 // REST shim in cloud-upstash mode.
 func StartServers(t testing.TB, mode string) *Servers {
 	t.Helper()
-	s := &Servers{Turso: testservers.StartTurso(t), Redis: testservers.StartRedis(t)}
-	if mode == "cloud-upstash" {
-		s.Upstash = testservers.StartUpstash(t, s.Redis)
-	}
+	s := StartFreshServers(t, mode)
 	store, err := turso.Open(s.Turso.URL, "")
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +75,17 @@ func StartServers(t testing.TB, mode string) *Servers {
 	defer store.Close()
 	if _, err := store.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	return s
+}
+
+// StartFreshServers is StartServers with a database nobody migrated, as a
+// new deploy finds it.
+func StartFreshServers(t testing.TB, mode string) *Servers {
+	t.Helper()
+	s := &Servers{Turso: testservers.StartTurso(t), Redis: testservers.StartRedis(t)}
+	if mode == "cloud-upstash" {
+		s.Upstash = testservers.StartUpstash(t, s.Redis)
 	}
 	return s
 }

@@ -75,7 +75,14 @@ func TestAnalyticsAPI(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &s); err != nil || resp.StatusCode != 200 || s.Views != 4 || s.Bots != 1 {
 				t.Errorf("page=/about: %d %s", resp.StatusCode, body)
 			}
-			for _, q := range []string{"from=yesterday", "from=2026-02-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01"} {
+			// The page as a user types it: no leading slash, or a trailing one.
+			for _, page := range []string{"about", "/about/", "about/"} {
+				resp, body = e.Manage(t, "GET", "/api/analytics?from="+day+"&to="+day+"&page="+page, "")
+				if err := json.Unmarshal([]byte(body), &s); err != nil || resp.StatusCode != 200 || s.Views != 4 || s.Page != "/about" {
+					t.Errorf("page=%s: %d %s, want the 4 views of /about", page, resp.StatusCode, body)
+				}
+			}
+			for _, q := range []string{"page=https://www.acme.test/about", "from=yesterday", "from=2026-02-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01"} {
 				if resp, _ := e.Manage(t, "GET", "/api/analytics?"+q, ""); resp.StatusCode != 400 {
 					t.Errorf("%s = %d, want 400", q, resp.StatusCode)
 				}
@@ -88,3 +95,44 @@ func TestAnalyticsAPI(t *testing.T) {
 }
 
 func kc(key string, n int64) analytics.KeyCount { return analytics.KeyCount{Key: key, Count: n} }
+
+// TestAnalyticsUniquesBehindAProxy: behind a trusted proxy
+// (FRONTBASE_TRUSTED_PROXIES) every visitor reaches the engine from the
+// proxy's address; analytics must tell them apart by the X-Forwarded-For
+// hop the proxy wrote, as rate limits do, and must not believe the header
+// from anyone else.
+func TestAnalyticsUniquesBehindAProxy(t *testing.T) {
+	e := enginetest.Start(t, enginetest.Options{Env: map[string]string{"FRONTBASE_TRUSTED_PROXIES": "10.0.0.0/8"}})
+	e.PublishDemo(t)
+	serve := func(peer, xff string) {
+		req := httptest.NewRequest("GET", "http://www.acme.test/", nil)
+		req.RemoteAddr = peer + ":4000"
+		req.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 10.0) Firefox/130.0")
+		req.Header.Set("X-Forwarded-For", xff)
+		rec := httptest.NewRecorder()
+		e.Handler.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("GET / = %d", rec.Code)
+		}
+	}
+	const visitors = 20
+	for i := range visitors {
+		serve("10.0.0.7", fmt.Sprintf("198.51.100.%d", i+1)) // the proxy, for 20 visitors
+	}
+	for i := range visitors {
+		serve("203.0.113.5", fmt.Sprintf("192.0.2.%d", i+1)) // one visitor, spoofing the header
+	}
+	if _, err := e.Flusher.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().Format(time.DateOnly)
+	resp, body := e.Manage(t, "GET", "/api/analytics?from="+day+"&to="+day, "")
+	var s analytics.Summary
+	if err := json.Unmarshal([]byte(body), &s); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/analytics = %d %s", resp.StatusCode, body)
+	}
+	t.Logf("%d views from %d visitors behind a proxy and 1 spoofing visitor: %d uniques", s.Views, visitors, s.Uniques)
+	if s.Views != 2*visitors || s.Uniques != visitors+1 {
+		t.Errorf("views %d, uniques %d; want %d views and %d uniques", s.Views, s.Uniques, 2*visitors, visitors+1)
+	}
+}

@@ -1,12 +1,12 @@
-package ratelimit
+package clientip
 
 import (
 	"net/http/httptest"
 	"testing"
 )
 
-func TestClientIP(t *testing.T) {
-	proxies, err := ParseTrustedProxies("10.0.0.0/8, 172.16.0.1 fd00::/8")
+func TestOf(t *testing.T) {
+	proxies, err := ParseTrusted("10.0.0.0/8, 172.16.0.1 fd00::/8")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,19 +45,19 @@ func TestClientIP(t *testing.T) {
 		if !tt.trusted {
 			trusted = nil
 		}
-		if got := ClientIP(r, trusted); got != tt.want {
-			t.Errorf("%s: ClientIP = %q, want %q", tt.name, got, tt.want)
+		if got := Of(r, trusted); got != tt.want {
+			t.Errorf("%s: Of = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
 
-func TestParseTrustedProxies(t *testing.T) {
+func TestParseTrusted(t *testing.T) {
 	for _, bad := range []string{"10.0.0.0/33", "proxy.local", "10.0.0.0/8,,nope"} {
-		if _, err := ParseTrustedProxies(bad); err == nil {
+		if _, err := ParseTrusted(bad); err == nil {
 			t.Errorf("%q was accepted", bad)
 		}
 	}
-	got, err := ParseTrustedProxies(" 10.1.2.3/8 ::ffff:192.0.2.0/120 ")
+	got, err := ParseTrusted(" 10.1.2.3/8 ::ffff:192.0.2.0/120 ")
 	if err != nil {
 		t.Fatal(err)
 	}

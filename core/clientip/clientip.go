@@ -1,4 +1,8 @@
-package ratelimit
+// Package clientip is the engine's one rule for the address a request came
+// from: rate limits key on it and analytics hashes it into a visitor, so a
+// visitor behind a trusted proxy (FRONTBASE_TRUSTED_PROXIES) is the same
+// client to both.
+package clientip
 
 import (
 	"fmt"
@@ -8,7 +12,7 @@ import (
 	"strings"
 )
 
-// ClientIP is the address a request came from, as far as the platform can
+// Of is the address a request came from, as far as the platform can
 // vouch for it:
 //
 //   - the connection's address (r.RemoteAddr). The entrypoints put the
@@ -22,7 +26,7 @@ import (
 //
 // Without trusted proxies X-Forwarded-For is ignored. The result is "" only
 // when RemoteAddr holds no address at all.
-func ClientIP(r *http.Request, trusted []netip.Prefix) string {
+func Of(r *http.Request, trusted []netip.Prefix) string {
 	remote, ok := parseHop(r.RemoteAddr)
 	if !ok {
 		return r.RemoteAddr
@@ -83,9 +87,9 @@ func contains(prefixes []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// ParseTrustedProxies reads FRONTBASE_TRUSTED_PROXIES: CIDRs or single
+// ParseTrusted reads FRONTBASE_TRUSTED_PROXIES: CIDRs or single
 // addresses, separated by commas or spaces.
-func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+func ParseTrusted(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
 		if strings.Contains(f, "/") {
