@@ -92,6 +92,8 @@ func toAny(n *yaml.Node) any {
 		return map[string]any{"Fn::Sub": v}
 	case "!GetAtt":
 		return map[string]any{"Fn::GetAtt": v}
+	case "!If", "!Not", "!Equals":
+		return map[string]any{"Fn::" + n.Tag[1:]: v}
 	}
 	return v
 }
@@ -193,17 +195,28 @@ func TestSAMTemplate(t *testing.T) {
 				t.Errorf("%s: %s is not set", fn, name)
 				continue
 			}
-			// Every setting comes from a parameter: nothing hard-coded.
+			// A secret is a dynamic reference to Secrets Manager, resolved
+			// at deploy: never a parameter's value, which CloudFormation
+			// keeps in the stack.
+			if isSecret(name) {
+				branches, _ := get(v, "Fn::If").([]any)
+				if len(branches) != 3 {
+					t.Errorf("%s: %s = %v, want !If [cond, dynamic reference, ...]", fn, name, v)
+					continue
+				}
+				for _, b := range branches[1:] {
+					sub, _ := get(b, "Fn::Sub").(string)
+					if b != "" && !strings.HasPrefix(sub, "{{resolve:secretsmanager:${") {
+						t.Errorf("%s: %s = %v, want a {{resolve:secretsmanager:...}} reference or empty", fn, name, b)
+					}
+				}
+				continue
+			}
+			// Every other setting comes from a parameter: nothing hard-coded.
 			ref, _ := get(v, "Ref").(string)
 			if ref == "" {
 				t.Errorf("%s: %s = %v, want a !Ref to a parameter", fn, name, v)
 				continue
-			}
-			if isSecret(name) && get(params, ref, "NoEcho") != true {
-				t.Errorf("%s is a secret but parameter %s is not NoEcho", name, ref)
-			}
-			if isSecret(name) && get(params, ref, "Default") != nil && get(params, ref, "Default") != "" {
-				t.Errorf("parameter %s has a default secret", ref)
 			}
 		}
 		found := false
@@ -215,6 +228,23 @@ func TestSAMTemplate(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no log group with retention", fn)
 		}
+	}
+
+	// No secret travels as a parameter value.
+	for name, p := range params {
+		if get(p, "NoEcho") == true {
+			t.Errorf("parameter %s is NoEcho: secrets belong in Secrets Manager, referenced by name", name)
+		}
+	}
+	// Without SystemKeySecret the stack makes the key itself.
+	if get(resources, "SystemKey", "Type") != "AWS::SecretsManager::Secret" || get(resources, "SystemKey", "Properties", "GenerateSecretString") == nil {
+		t.Errorf("SystemKey: %v, want a generated Secrets Manager secret", resources["SystemKey"])
+	}
+	// Cloud mode without a database is refused at deploy.
+	rule := get(tpl, "Rules", "CloudModeNeedsADatabase")
+	if fmt.Sprint(get(rule, "RuleCondition")) != "map[Fn::Equals:[map[Ref:FrontbaseEnv] cloud]]" ||
+		!strings.Contains(fmt.Sprint(get(rule, "Assertions")), "map[Fn::Not:[map[Fn::Equals:[map[Ref:StateDbUrl] ]]]]") {
+		t.Errorf("Rules.CloudModeNeedsADatabase: %v, want cloud mode to assert a StateDbUrl", rule)
 	}
 
 	// Routes: the root and a catch-all on one HTTP API; the schedule.
@@ -288,12 +318,18 @@ func TestServerlessYML(t *testing.T) {
 	}
 	env, _ := get(sls, "provider", "environment").(map[string]any)
 	for _, name := range settings {
+		if isSecret(name) {
+			// A secret is a dynamic reference to Secrets Manager whose
+			// name comes from the deployer's environment.
+			v := fmt.Sprint(env[name])
+			if !strings.Contains(v, "{{resolve:secretsmanager:${env:"+name+"_SECRET") {
+				t.Errorf("provider.environment.%s = %v, want {{resolve:secretsmanager:${env:%s_SECRET...}}}", name, v, name)
+			}
+			continue
+		}
 		v, _ := env[name].(string)
 		if !strings.HasPrefix(v, "${env:"+name) {
 			t.Errorf("provider.environment.%s = %q, want ${env:%s...}: settings come from the deployer's environment", name, v, name)
-		}
-		if isSecret(name) && strings.Contains(v, ",") && !strings.HasSuffix(v, ", ''}") {
-			t.Errorf("%s has a default value: %q", name, v)
 		}
 	}
 	artifacts := map[string]string{}
@@ -358,11 +394,18 @@ func slsPackage(t *testing.T, zipDir string) {
 		os.WriteFile(filepath.Join(proj, "bin", "lambda", fn+"-arm64.zip"), b, 0o644)
 	}
 	const key = "sls-test-key-0123456789abcdef"
-	cmd := exec.Command(sls, "package", "--stage", "prod", "--region", "eu-west-1")
-	cmd.Dir = proj
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SLS_TELEMETRY_DISABLED=1", "SLS_NOTIFICATIONS_MODE=off",
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "FRONTBASE_SYSTEM_KEY=" + key, "FRONTBASE_STATE_DB_URL=libsql://db-org.turso.io"}
-	if out, err := cmd.CombinedOutput(); err != nil {
+	pkg := func(env ...string) ([]byte, error) {
+		cmd := exec.Command(sls, "package", "--stage", "prod", "--region", "eu-west-1")
+		cmd.Dir = proj
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SLS_TELEMETRY_DISABLED=1", "SLS_NOTIFICATIONS_MODE=off",
+			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "FRONTBASE_SYSTEM_KEY=" + key, "FRONTBASE_STATE_DB_TOKEN=" + key}, env...)
+		return cmd.CombinedOutput()
+	}
+	// Cloud mode (the default) without a database is refused.
+	if out, err := pkg(); err == nil || !strings.Contains(string(out), "FRONTBASE_STATE_DB_URL") && !strings.Contains(string(out), "databaseNotNeeded") {
+		t.Errorf("serverless package without FRONTBASE_STATE_DB_URL in cloud mode: %v, want a failure naming it\n%s", err, out)
+	}
+	if out, err := pkg("FRONTBASE_STATE_DB_URL=libsql://db-org.turso.io", "FRONTBASE_STATE_DB_TOKEN_SECRET=frontbase/db-token"); err != nil {
 		t.Fatalf("serverless package: %v\n%s", err, out)
 	}
 	raw, err := os.ReadFile(filepath.Join(proj, ".serverless", "cloudformation-template-update-stack.json"))
@@ -372,6 +415,10 @@ func slsPackage(t *testing.T, zipDir string) {
 	var cfn map[string]any
 	if err := json.Unmarshal(raw, &cfn); err != nil {
 		t.Fatal(err)
+	}
+	// A key in the deployer's environment never reaches the template.
+	if strings.Contains(string(raw), key) {
+		t.Errorf("the packaged CloudFormation template holds a secret value")
 	}
 	res, _ := cfn["Resources"].(map[string]any)
 	for _, fn := range []string{"Edge", "Flush"} {
@@ -383,7 +430,8 @@ func slsPackage(t *testing.T, zipDir string) {
 			t.Errorf("%s code %v, want the prebuilt zip", fn, get(p, "Code"))
 		}
 		vars, _ := get(p, "Environment", "Variables").(map[string]any)
-		if vars["FRONTBASE_SYSTEM_KEY"] != key || vars["FRONTBASE_STATE_DB_URL"] != "libsql://db-org.turso.io" || vars["FRONTBASE_ENV"] != "cloud" {
+		if vars["FRONTBASE_SYSTEM_KEY"] != "{{resolve:secretsmanager:frontbase/system-key}}" || vars["FRONTBASE_STATE_DB_URL"] != "libsql://db-org.turso.io" || vars["FRONTBASE_ENV"] != "cloud" ||
+			!strings.Contains(fmt.Sprint(vars["FRONTBASE_STATE_DB_TOKEN"]), "{{resolve:secretsmanager:frontbase/db-token}}") {
 			t.Errorf("%s environment %v", fn, vars)
 		}
 		if get(res, fn+"LogGroup", "Properties", "RetentionInDays") == nil {
@@ -402,6 +450,13 @@ func slsPackage(t *testing.T, zipDir string) {
 }
 
 func TestComposeFile(t *testing.T) {
+	// Debian's docker-compose (1.x) refuses a top-level name: (and any
+	// other key of the newer spec): only these may appear.
+	for k := range loadYAML(t, filepath.Join(root, "infra", "docker-compose.yml")) {
+		if !slices.Contains([]string{"version", "services", "volumes", "networks", "secrets", "configs"}, k) {
+			t.Errorf("docker-compose.yml: top-level %q, which docker-compose 1.x refuses", k)
+		}
+	}
 	path := filepath.Join(root, "infra", "docker-compose.yml")
 	load := func(env []string) (*types.Project, error) {
 		opts, err := cli.NewProjectOptions([]string{path}, cli.WithEnv(env), cli.WithName("frontbase"))

@@ -23,7 +23,13 @@
 #        GCF_MEMORY=512Mi  FRONTBASE_ENV=cloud
 #        GCF_SECRETS="FRONTBASE_SYSTEM_KEY=frontbase-system-key:latest,FRONTBASE_STATE_DB_TOKEN=frontbase-db-token:latest,FRONTBASE_REDIS_TOKEN=frontbase-redis-token:latest"
 #                  secrets are Secret Manager references, never values on the command line
-#        FRONTBASE_STATE_DB_URL, FRONTBASE_REDIS_URL, FRONTBASE_TENANT, FRONTBASE_L1_TTL: passed through when set
+#        GCF_SERVICE_ACCOUNT  the functions' runtime service account (default: the
+#                  project's Compute Engine default, PROJECT_NUMBER-compute@...);
+#                  it is granted roles/secretmanager.secretAccessor on each secret
+#                  of GCF_SECRETS before the deploy, which fails without it
+#        FRONTBASE_STATE_DB_URL, FRONTBASE_REDIS_URL, FRONTBASE_TENANT, FRONTBASE_L1_TTL,
+#        FRONTBASE_LOG_LEVEL, FRONTBASE_TRUSTED_PROXIES: passed through when set
+#        (FRONTBASE_STATE_DB_URL is required in cloud mode: the script stops without it)
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -74,9 +80,25 @@ STAGE=$(mktemp -d "${TMPDIR:-/tmp}/frontbase-gcf.XXXXXX")
 [[ $mode == print ]] || trap 'rm -rf "$STAGE"' EXIT
 stage "$STAGE"
 
+if [[ ${FRONTBASE_ENV:-cloud} == cloud && -z ${FRONTBASE_STATE_DB_URL:-} ]]; then
+	echo "gcf-deploy: FRONTBASE_STATE_DB_URL is required in cloud mode (libsql://<db>-<org>.turso.io)" >&2
+	exit 2
+fi
+
+# Values may hold commas (FRONTBASE_TRUSTED_PROXIES is a list): gcloud's
+# ^DELIM^ syntax picks a delimiter that no value holds.
 envs="FRONTBASE_ENV=${FRONTBASE_ENV:-cloud}"
-for v in FRONTBASE_STATE_DB_URL FRONTBASE_REDIS_URL FRONTBASE_TENANT FRONTBASE_L1_TTL FRONTBASE_LOG_LEVEL; do
-	[[ -z ${!v:-} ]] || envs+=",$v=${!v}"
+for v in FRONTBASE_STATE_DB_URL FRONTBASE_REDIS_URL FRONTBASE_TENANT FRONTBASE_L1_TTL FRONTBASE_LOG_LEVEL FRONTBASE_TRUSTED_PROXIES; do
+	[[ -z ${!v:-} ]] || envs+="@$v=${!v}"
+done
+envs="^@^$envs"
+
+# The secrets' names in Secret Manager (NAME of VAR=NAME:VERSION).
+secret_names=()
+IFS=, read -ra pairs <<<"$SECRETS"
+for p in "${pairs[@]}"; do
+	n=${p#*=}
+	secret_names+=("${n%%:*}")
 done
 
 edge=(gcloud functions deploy "$NAME" --gen2 --runtime "$RUNTIME" --region "$REGION" --source "$STAGE"
@@ -89,8 +111,17 @@ flush=(gcloud functions deploy "$NAME-flush" --gen2 --runtime "$RUNTIME" --regio
 job=(gcloud scheduler jobs create pubsub "$NAME-flush" --location "$REGION" --schedule "* * * * *"
 	--topic "$NAME-flush" --message-body '{"reason":"schedule"}')
 
+# The runtime service account must read the secrets, or the deploy fails
+# ("Permission denied on secret"): grant it on each one.
+grants=()
+for n in "${secret_names[@]}"; do
+	grants+=("gcloud secrets add-iam-policy-binding $n --member serviceAccount:\$SA --role roles/secretmanager.secretAccessor")
+done
+
 if [[ $mode == print ]]; then
 	echo "# staged in $STAGE"
+	echo "# SA=${GCF_SERVICE_ACCOUNT:-\$(gcloud projects describe \$(gcloud config get-value project) --format='value(projectNumber)')-compute@developer.gserviceaccount.com}"
+	printf '%s\n' "${grants[@]}"
 	printf '%q ' "${edge[@]}"; echo
 	printf '%q ' "${topic[@]}"; echo
 	printf '%q ' "${flush[@]}"; echo
@@ -99,6 +130,18 @@ if [[ $mode == print ]]; then
 fi
 
 command -v gcloud >/dev/null 2>&1 || { echo "gcf-deploy: gcloud is required (https://cloud.google.com/sdk)" >&2; exit 1; }
+SA=${GCF_SERVICE_ACCOUNT:-}
+if [[ -z $SA ]]; then
+	project=$(gcloud config get-value project 2>/dev/null)
+	SA="$(gcloud projects describe "$project" --format='value(projectNumber)')-compute@developer.gserviceaccount.com"
+fi
+for n in "${secret_names[@]}"; do
+	gcloud secrets add-iam-policy-binding "$n" --member "serviceAccount:$SA" --role roles/secretmanager.secretAccessor >/dev/null
+done
+if [[ -n ${GCF_SERVICE_ACCOUNT:-} ]]; then
+	edge+=(--service-account "$SA")
+	flush+=(--service-account "$SA")
+fi
 "${edge[@]}"
 "${topic[@]}" 2>/dev/null || echo "topic $NAME-flush exists"
 "${flush[@]}"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/frontbase/edge/core"
 	"github.com/yuin/goldmark"
@@ -13,8 +14,12 @@ import (
 
 // markdown renders MarkdownContent. goldmark without html.WithUnsafe is
 // safe mode: raw HTML is left out and javascript:/vbscript:/data: (other
-// than images) link targets are dropped.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
+// than images) link targets are dropped. It is built on first use, not
+// when the package loads (its extensions' parsers cost milliseconds of
+// every cold start, and most pages have no Markdown).
+var markdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
+})
 
 // maxMarkdown bounds the Markdown source of one component.
 const maxMarkdown = 256 << 10
@@ -119,7 +124,7 @@ func (s *state) catalogue(c *core.Component, depth int) bool {
 		s.open(c, "div", "fb-markdown", "", s.rule(c, nil))
 		b.WriteByte('>')
 		if len(src) <= maxMarkdown {
-			if err := markdown.Convert([]byte(src), b); err != nil {
+			if err := markdown().Convert([]byte(src), b); err != nil {
 				escape(b, src)
 			}
 		}

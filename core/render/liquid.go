@@ -63,8 +63,8 @@ func (b *budget) step() error {
 // tablerow, assign, capture and include tags are replaced (by rewriting
 // template sources, see rewriteTags) with bounded versions; filters that
 // can grow a value are replaced with versions that refuse to pass
-// maxLiquidString.
-var engine = newEngine()
+// maxLiquidString. It is built on first use, not when the package loads.
+var engine = sync.OnceValue(newEngine)
 
 func newEngine() *liquid.Engine {
 	e := liquid.NewEngine()
@@ -333,7 +333,7 @@ func parseTemplate(src string) (*liquid.Template, error) {
 	if ok {
 		return r.t, r.err
 	}
-	t, serr := engine.ParseString(rewriteTags(src))
+	t, serr := engine().ParseString(rewriteTags(src))
 	r = parseResult{t: t}
 	if serr != nil {
 		r = parseResult{err: serr}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -226,7 +227,7 @@ func (s *Service) forRequest(ctx context.Context, key string, resp *Response, ti
 // cached for a year; a hash that is not (or no longer) the content is 404.
 func (s *Service) ServeAsset(ctx context.Context, path string) (*Response, cache.Tier, error) {
 	if path == runtime.JS.Path {
-		return runtimeResponse, cache.TierL1Hit, nil
+		return runtimeResponse(), cache.TierL1Hit, nil
 	}
 	slug, hash, ok := render.ParseBundlePath(path)
 	if !ok || core.ValidSlug(slug) != "" {
@@ -248,11 +249,13 @@ func (s *Service) ServeAsset(ctx context.Context, path string) (*Response, cache
 const immutable = "public, max-age=31536000, immutable"
 
 var (
-	runtimeResponse = func() *Response {
+	// runtimeResponse is made on first use: the runtime's gzip body is
+	// compressed then, not at every cold start.
+	runtimeResponse = sync.OnceValue(func() *Response {
 		r := &Response{Status: http.StatusOK, ContentType: runtime.JS.ContentType, CacheControl: immutable,
-			Body: runtime.JS.Body, Gzip: runtime.JS.Gzip, ETag: runtime.JS.ETag, GzipETag: strings.TrimSuffix(runtime.JS.ETag, `"`) + `-gz"`}
+			Body: runtime.JS.Body, Gzip: runtime.JS.Gzip(), ETag: runtime.JS.ETag, GzipETag: strings.TrimSuffix(runtime.JS.ETag, `"`) + `-gz"`}
 		r.buildHeaders()
 		return r
-	}()
+	})
 	assetNotFound = newBodyResponse(http.StatusNotFound, textType, cachePolicy(10*time.Second), []byte("not found\n"))
 )

@@ -65,6 +65,10 @@ type PubSubMessage struct {
 	Subscription string `json:"subscription"`
 }
 
+// PubSubPublished is the CloudEvent type of a Pub/Sub message: the only
+// event Flush runs a tick for.
+const PubSubPublished = "google.cloud.pubsub.topic.v1.messagePublished"
+
 // FlushBudget bounds one run; deploy Flush with a timeout above it.
 const FlushBudget = 50 * time.Second
 
@@ -72,6 +76,9 @@ const FlushBudget = 50 * time.Second
 // platform record a failed run (and retry only if retries are enabled).
 func Flush(ctx context.Context, e event.Event) error {
 	var msg PubSubMessage
+	if e.Type() != PubSubPublished {
+		return fmt.Errorf("flush: expected a Pub/Sub messagePublished event (%s), got type %q", PubSubPublished, e.Type())
+	}
 	if err := json.Unmarshal(e.Data(), &msg); err != nil || msg.Message.MessageID == "" {
 		return fmt.Errorf("flush: expected a Pub/Sub messagePublished event, got type %q: %v", e.Type(), err)
 	}

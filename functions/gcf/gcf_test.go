@@ -126,6 +126,7 @@ func TestFunctionsThroughFuncframework(t *testing.T) {
 		{"pubsub message", "google.cloud.pubsub.topic.v1.messagePublished",
 			`{"message":{"data":"` + base64.StdEncoding.EncodeToString([]byte(`{"reason":"schedule"}`)) + `","messageId":"9876543210","publishTime":"2026-11-22T01:00:00.000Z"},"subscription":"projects/demo/subscriptions/eventarc-frontbase-flush"}`, 200},
 		{"not a pubsub message", "google.cloud.storage.object.v1.finalized", `{"bucket":"b","name":"x"}`, 500},
+		{"another type with a message's shape", "google.cloud.audit.log.v1.written", `{"message":{"messageId":"1"}}`, 500},
 	}
 	for _, tt := range flushCases {
 		req, _ := http.NewRequest("POST", flush+"/", strings.NewReader(tt.body))

@@ -570,9 +570,19 @@ func TestFlushThroughRuntimeAPI(t *testing.T) {
 			t.Errorf("run %d: report %s", i, res.body)
 		}
 	}
-	inv := api.enqueue([]byte(`"not an event"`))
-	if res := inv.wait(t, fn); res.kind != "error" {
-		t.Errorf("a string event: %s %s, want an error response", res.kind, res.body)
+	// Anything but an EventBridge scheduled event is refused without a
+	// tick: a string, an HTTP event routed here by mistake, a console test
+	// event.
+	ticks := strings.Count(fn.stderr.String(), `"msg":"tick"`)
+	for _, ev := range [][]byte{[]byte(`"not an event"`), v2Event(req{method: "GET", path: "/"}, "x"), []byte(`{"key1":"value1"}`),
+		[]byte(`{"source":"aws.events","detail-type":"Object Created","detail":{}}`)} {
+		inv := api.enqueue(ev)
+		if res := inv.wait(t, fn); res.kind != "error" || !bytes.Contains(res.body, []byte("EventBridge scheduled event")) {
+			t.Errorf("%.60s: %s %s, want an error response naming the expected event", ev, res.kind, res.body)
+		}
+	}
+	if n := strings.Count(fn.stderr.String(), `"msg":"tick"`); n != ticks {
+		t.Errorf("%d ticks ran for events that are no schedule", n-ticks)
 	}
 	if !strings.Contains(fn.stderr.String(), `"msg":"tick"`) || !strings.Contains(fn.stderr.String(), `"awsRequestId":"req-`) {
 		t.Errorf("flush logs lack the tick line with its request id:\n%s", fn.stderr.String())
@@ -751,5 +761,23 @@ func TestInitMakesNoNetworkIO(t *testing.T) {
 	}
 	if res, _ := invoke(t, api, fn, v2Event(req{method: "GET", path: "/api/health"}, "x")); res.StatusCode != 200 {
 		t.Errorf("public health: %d", res.StatusCode)
+	}
+}
+
+// TestFlushImportsNoRenderer keeps the flush function to what it runs: the
+// renderer, Markdown and Liquid engines and the HTTP API stay out of its
+// binary (and out of its package init on a cold start).
+func TestFlushImportsNoRenderer(t *testing.T) {
+	out, err := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps", "./flush").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/frontbase/edge/core/render", "github.com/frontbase/edge/core/api", "github.com/frontbase/edge/core/site",
+			"github.com/frontbase/edge/functions/internal/engine", "github.com/yuin/goldmark", "github.com/osteele/liquid"} {
+			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
+				t.Errorf("the flush function imports %s", pkg)
+			}
+		}
 	}
 }

@@ -183,6 +183,9 @@ func TestVercelJSON(t *testing.T) {
 		Functions map[string]struct {
 			MaxDuration int `json:"maxDuration"`
 		} `json:"functions"`
+		Routes []struct {
+			Src, Dest, Handle string
+		} `json:"routes"`
 		Rewrites []struct{ Source, Destination string } `json:"rewrites"`
 		Crons    []struct{ Path, Schedule string }      `json:"crons"`
 	}
@@ -196,8 +199,15 @@ func TestVercelJSON(t *testing.T) {
 	if f, ok := cfg.Functions["api/index.go"]; !ok || f.MaxDuration < 25 {
 		t.Errorf("functions: %+v, want api/index.go with maxDuration >= 25 (the cron's tick budget)", cfg.Functions)
 	}
-	if len(cfg.Rewrites) != 1 || cfg.Rewrites[0].Source != "/(.*)" || cfg.Rewrites[0].Destination != "/api/index" {
-		t.Errorf("rewrites %+v: every path must go to /api/index", cfg.Rewrites)
+	// Rewrites apply only after the filesystem: with them, the uploaded
+	// repository's files (README.md, go.mod, core/...) would be served as
+	// static files. One route, without a filesystem phase, sends every
+	// path to the function.
+	if len(cfg.Rewrites) != 0 {
+		t.Errorf("rewrites %+v: they run after the filesystem check; use routes", cfg.Rewrites)
+	}
+	if len(cfg.Routes) != 1 || cfg.Routes[0].Src != "/(.*)" || cfg.Routes[0].Dest != "/api/index" || cfg.Routes[0].Handle != "" {
+		t.Errorf("routes %+v: one route must send every path to /api/index, with no filesystem phase", cfg.Routes)
 	}
 	if len(cfg.Crons) != 1 || cfg.Crons[0].Path != "/api/cron/flush" || len(strings.Fields(cfg.Crons[0].Schedule)) != 5 {
 		t.Errorf("crons %+v", cfg.Crons)

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"sync"
 )
 
 // Prefix is the one URL prefix of the engine's static assets.
@@ -22,9 +23,15 @@ type Asset struct {
 	Path        string // URL path, content-hashed
 	ContentType string
 	Body        []byte
-	Gzip        []byte
 	ETag        string
+	gzip        func() []byte
 }
+
+// Gzip returns the body gzipped at best compression. It is made on the
+// first call, not when the package loads: a process that never serves the
+// asset (the flush function, a cold start answering a page) never pays
+// for it.
+func (a *Asset) Gzip() []byte { return a.gzip() }
 
 // JS is the runtime script.
 var JS = newAsset("runtime", ".js", "text/javascript; charset=utf-8", js)
@@ -32,15 +39,17 @@ var JS = newAsset("runtime", ".js", "text/javascript; charset=utf-8", js)
 func newAsset(name, ext, contentType string, body []byte) *Asset {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:6])
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(body)
-	zw.Close()
 	return &Asset{
 		Path:        Prefix + name + "." + hash + ext,
 		ContentType: contentType,
 		Body:        body,
-		Gzip:        buf.Bytes(),
 		ETag:        `"` + hash + `"`,
+		gzip: sync.OnceValue(func() []byte {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			zw.Write(body)
+			zw.Close()
+			return buf.Bytes()
+		}),
 	}
 }

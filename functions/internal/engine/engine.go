@@ -6,16 +6,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 
-	"github.com/frontbase/edge/adapters/redis"
-	"github.com/frontbase/edge/adapters/sqlite"
-	"github.com/frontbase/edge/adapters/turso"
-	"github.com/frontbase/edge/adapters/upstash"
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/api"
@@ -23,6 +17,7 @@ import (
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
+	"github.com/frontbase/edge/functions/internal/backend"
 )
 
 // Version is the build version, set with -ldflags "-X ...engine.Version=…".
@@ -44,9 +39,7 @@ type Engine struct {
 
 // NewLogger returns the structured JSON logger every entrypoint uses,
 // writing to stderr at once. FaaS entrypoints use it as it is.
-func NewLogger(cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-}
+func NewLogger(cfg *config.Config) *slog.Logger { return backend.NewLogger(cfg) }
 
 // NewBufferedLogger is NewLogger for long-lived servers: lines are batched
 // by a LogSink, which the caller must Close before exiting.
@@ -61,24 +54,17 @@ func NewBufferedLogger(cfg *config.Config) (*slog.Logger, *LogSink) {
 // and caches connect on first use, so a FaaS cold start stays cheap.
 // wrapStore, when not nil, may wrap the store (tests count its reads).
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore func(core.Store) core.Store) (*Engine, error) {
-	store, err := openStore(ctx, cfg)
+	raw, sharedCache, err := backend.OpenState(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	sharedCache, err := openCache(cfg)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	counters, _ := store.(countStore) // before wrapping: tests' wrappers hide it
-	cursors, _ := store.(workflow.CursorStore)
-	rules, _ := store.(ratelimit.Store)
-	pruner, _ := store.(workflow.ExecutionPruner)
+	rules, _ := raw.(ratelimit.Store) // before wrapping: tests' wrappers hide it
+	store := raw
 	if wrapStore != nil {
-		store = wrapStore(store)
+		store = wrapStore(raw)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
-	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors)
+	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -86,105 +72,32 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		}
 		return nil, err
 	}
-	views, flusher := newAnalytics(cfg, counters, sharedCache, logger)
+	counting := backend.NewCounting(cfg, raw, sharedCache, logger)
+	var views api.Analytics
+	if counting.Reader != nil {
+		views = api.Analytics{Reader: counting.Reader, Recorder: counting.Recorder, Salts: counting.Salts, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies}
+	}
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
 	})
-	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
-}
-
-// newWorkflows wires the actions engine: the guarded HTTP client with the
-// operator's allow-list, and $env limited to the allowed variables.
-func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore) (*workflow.Service, error) {
-	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
-	if err != nil {
-		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
-	}
-	env := map[string]any{}
-	for _, name := range cfg.WorkflowEnvAllow {
-		if v, ok := os.LookupEnv(name); ok {
-			env[name] = v
-		}
-	}
-	client := workflow.NewHTTPClient(allow)
-	data, err := openDataSources(cfg.DataSources, client)
-	if err != nil {
-		return nil, err
-	}
-	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel}), nil
+	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
-type Migrator interface {
-	Migrate(ctx context.Context) (applied []string, err error)
-}
+type Migrator = backend.Migrator
 
-// versionKeeper is a store that keeps a bounded number of site versions.
-type versionKeeper interface{ SetKeepVersions(n int) }
-
-func openStore(ctx context.Context, cfg *config.Config) (core.Store, error) {
-	s, err := openBackend(ctx, cfg)
-	if err == nil && cfg.KeepVersions > 0 {
-		if k, ok := s.(versionKeeper); ok {
-			k.SetKeepVersions(cfg.KeepVersions)
-		}
-	}
-	return s, err
-}
-
-func openBackend(ctx context.Context, cfg *config.Config) (core.Store, error) {
-	switch cfg.Env {
-	case "local":
-		s, err := sqlite.Open(ctx, cfg.LocalDBPath)
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
-		}
-		return s, nil
-	case "cloud":
-		s, err := turso.OpenWith(cfg.StateDBURL, cfg.StateDBToken, turso.Options{Timeout: cfg.StateDBTimeout, AutoMigrate: cfg.AutoMigrate})
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
-		}
-		return s, nil
-	}
-	return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported; expected local or cloud", cfg.Env)
-}
-
-func openCache(cfg *config.Config) (core.Cache, error) {
-	switch {
-	case cfg.RedisURL == "":
-		return nil, nil
-	case strings.HasPrefix(cfg.RedisURL, "redis://"), strings.HasPrefix(cfg.RedisURL, "rediss://"):
-		c, err := redis.Open(cfg.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
-		}
-		return c, nil
-	default:
-		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
-		}
-		return c, nil
-	}
-}
-
-// Migrate brings the configured state store's schema up to date. The local
-// SQLite file migrates itself when opened; Turso on first use
-// (FRONTBASE_AUTO_MIGRATE, the default) or here, with `frontbase migrate`.
+// Migrate brings the configured state store's schema up to date (see
+// backend.Migrate).
 func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	if m, ok := store.(Migrator); ok {
-		return m.Migrate(ctx)
-	}
-	return nil, nil
+	return backend.Migrate(ctx, cfg)
+}
+
+// OpenState opens the state store and the shared cache (see
+// backend.OpenState).
+func OpenState(ctx context.Context, cfg *config.Config) (core.Store, core.Cache, error) {
+	return backend.OpenState(ctx, cfg)
 }
 
 // Close releases the engine's connections.

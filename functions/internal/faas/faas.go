@@ -7,25 +7,19 @@ package faas
 import (
 	"context"
 	"log/slog"
-	"os"
 	"sync"
 
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/functions/internal/backend"
 	"github.com/frontbase/edge/functions/internal/engine"
 )
 
 // TmpDBPath is local mode's database on platforms whose only writable
 // directory is /tmp: it lives as long as one instance.
-const TmpDBPath = "/tmp/frontbase/pages.db"
+const TmpDBPath = backend.TmpDBPath
 
 // Getenv is os.Getenv with the FaaS default for FRONTBASE_LOCAL_DB_PATH.
-func Getenv(name string) string {
-	v := os.Getenv(name)
-	if v == "" && name == "FRONTBASE_LOCAL_DB_PATH" {
-		return TmpDBPath
-	}
-	return v
-}
+func Getenv(name string) string { return backend.Getenv(name) }
 
 // Lazy holds one engine, wired on first use. A failed wiring is retried on
 // the next call (a configuration error fails every time, with its message).

@@ -9,12 +9,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/frontbase/edge/functions/internal/engine"
 	"github.com/frontbase/edge/functions/lambda/internal/lambdahttp"
 	"github.com/frontbase/edge/functions/lambda/internal/lambdainit"
 )
 
 func main() {
-	eng, ids, _ := lambdainit.Start(context.Background())
+	cfg, ids, logger := lambdainit.Start()
+	eng, err := engine.New(context.Background(), cfg, logger, nil)
+	if err != nil {
+		lambdainit.Fail("Runtime.InitError", err)
+	}
 	h := &lambdahttp.Handler{H: eng.Handler, OnRequest: ids.Set}
 	lambda.Start(h.Invoke)
 }

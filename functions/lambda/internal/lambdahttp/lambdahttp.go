@@ -15,6 +15,7 @@ package lambdahttp
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -138,6 +139,7 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	if req.Method == http.MethodHead {
 		rec.body.Reset()
 	}
+	fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
 	body, b64 := encodeBody(rec.header, rec.body.Bytes())
 	switch shape {
 	case ShapeV2:
@@ -156,6 +158,86 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		}
 		return res, nil
 	}
+}
+
+// MaxPayload is Lambda's limit on a synchronous invocation's response (6
+// MB, the JSON envelope included). Past it, API Gateway, Function URLs and
+// ALB answer 502 with no word of why.
+const MaxPayload = 6 << 20
+
+// envelope is room kept for the response's JSON around the body: status,
+// headers, cookies.
+const envelope = 64 << 10
+
+// fitPayload keeps a response under limit once encoded: a body that would
+// not fit is gzipped when the client takes gzip (and it is not encoded
+// already), and a body that still cannot fit is replaced by a 500 that
+// names the limit, instead of the platform's bare 502.
+func fitPayload(rec *recorder, acceptEncoding string, limit int) {
+	if encodedLen(rec.header, rec.body.Bytes())+envelope <= limit {
+		return
+	}
+	ce := rec.header.Get("Content-Encoding")
+	if (ce == "" || ce == "identity") && acceptsGzip(acceptEncoding) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(rec.body.Bytes())
+		zw.Close()
+		if base64.StdEncoding.EncodedLen(buf.Len())+envelope <= limit {
+			rec.body = buf
+			rec.header.Set("Content-Encoding", "gzip")
+			rec.header.Add("Vary", "Accept-Encoding")
+			rec.header.Del("Content-Length")
+			rec.header.Del("Etag") // the tag named the identity body
+			return
+		}
+	}
+	size := rec.body.Len()
+	for _, k := range []string{"Content-Encoding", "Content-Length", "Etag", "Last-Modified", "Cache-Control"} {
+		rec.header.Del(k)
+	}
+	rec.header.Set("Content-Type", "application/json")
+	rec.header.Set("Cache-Control", "no-store")
+	rec.status = http.StatusInternalServerError
+	rec.body.Reset()
+	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes (6 MB) Lambda can return from a function; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit)
+}
+
+// encodedLen is the length of the body as the event response carries it
+// (see encodeBody), an upper bound for text: JSON escapes only what
+// needs it, and text bodies are mostly plain.
+func encodedLen(h http.Header, body []byte) int {
+	if len(body) == 0 {
+		return 0
+	}
+	if ce := h.Get("Content-Encoding"); (ce == "" || ce == "identity") && isText(h.Get("Content-Type")) && utf8.Valid(body) {
+		n := len(body)
+		for _, c := range body {
+			if c == '"' || c == '\\' || c < 0x20 {
+				n += 5 // at worst \u00XX
+			}
+		}
+		return n
+	}
+	return base64.StdEncoding.EncodedLen(len(body))
+}
+
+// acceptsGzip reports whether an Accept-Encoding value takes gzip (with
+// a q-value above 0).
+func acceptsGzip(v string) bool {
+	for _, part := range strings.Split(v, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
+			continue
+		}
+		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+				continue
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func fromV2(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (*http.Request, error) {

@@ -1,8 +1,13 @@
 package lambdahttp
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -169,5 +174,70 @@ func TestStageRedirect(t *testing.T) {
 		if r.StatusCode != 302 || r.MultiValueHeaders["Location"][0] != tt.want {
 			t.Errorf("stage %s path %s: %d %v, want Location %s", tt.stage, tt.path, r.StatusCode, r.MultiValueHeaders["Location"], tt.want)
 		}
+	}
+}
+
+// TestResponsesFitLambdasPayload: a response that would pass Lambda's 6 MB
+// (where the platform answers a bare 502) is gzipped when the client takes
+// it, else replaced by a 500 that names the limit; the whole encoded
+// response stays under MaxPayload either way.
+func TestResponsesFitLambdasPayload(t *testing.T) {
+	page := []byte("<!doctype html><html><body>" + strings.Repeat(`<p class="row">a "quoted" line of a long page</p>`+"\n", 160_000) + "</body></html>")
+	noise := make([]byte, 5<<20)
+	rand.NewChaCha8([32]byte{1}).Read(noise)
+	tests := []struct {
+		name, accept string
+		body         []byte
+		ct           string
+		status       int
+		gzip         bool
+	}{
+		{"small page untouched", "", []byte("<p>hi</p>"), "text/html; charset=utf-8", 200, false},
+		{"large page gzipped", "deflate, gzip", page, "text/html; charset=utf-8", 200, true},
+		{"large page without gzip", "identity", page, "text/html; charset=utf-8", 500, false},
+		{"gzip refused with q=0", "gzip;q=0", page, "text/html; charset=utf-8", 500, false},
+		{"incompressible body", "gzip", noise, "application/octet-stream", 500, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Handler{H: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.ct)
+				w.Header().Set("Etag", `"abc"`)
+				w.Write(tt.body)
+			})}
+			ev, _ := json.Marshal(map[string]any{"version": "2.0", "rawPath": "/", "headers": map[string]string{"accept-encoding": tt.accept},
+				"requestContext": map[string]any{"http": map[string]any{"method": "GET", "path": "/"}}})
+			out, err := h.Invoke(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := out.(events.APIGatewayV2HTTPResponse)
+			enc, _ := json.Marshal(res)
+			if len(enc) > MaxPayload {
+				t.Errorf("encoded response %d bytes, over %d", len(enc), MaxPayload)
+			}
+			if res.StatusCode != tt.status || (res.Headers["Content-Encoding"] == "gzip") != tt.gzip {
+				t.Fatalf("status %d Content-Encoding %q, want %d gzip %v", res.StatusCode, res.Headers["Content-Encoding"], tt.status, tt.gzip)
+			}
+			switch {
+			case tt.gzip:
+				raw, _ := base64.StdEncoding.DecodeString(res.Body)
+				zr, err := gzip.NewReader(bytes.NewReader(raw))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := io.ReadAll(zr); !bytes.Equal(got, tt.body) || res.Headers["Etag"] != "" {
+					t.Errorf("gzip body does not decompress to the page (or kept the identity ETag %q)", res.Headers["Etag"])
+				}
+			case tt.status == 500:
+				if !strings.Contains(res.Body, "6 MB") || !strings.Contains(res.Body, `"success":false`) {
+					t.Errorf("body %s", res.Body)
+				}
+			default:
+				if res.Body != string(tt.body) {
+					t.Errorf("body %q", res.Body)
+				}
+			}
+		})
 	}
 }

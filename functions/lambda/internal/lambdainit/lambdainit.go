@@ -15,31 +15,27 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/frontbase/edge/functions/internal/faas"
-
 	"github.com/frontbase/edge/core/config"
-	"github.com/frontbase/edge/functions/internal/engine"
+	"github.com/frontbase/edge/functions/internal/backend"
 )
 
 // Lambda, like the other FaaS platforms, can write only under /tmp: the
-// local-mode default lives there (faas.Getenv).
+// local-mode default lives there (backend.Getenv).
 
-// Start loads the configuration and wires the engine, reporting any
-// failure as an init error. Lambda's init makes no network I/O here: the
-// engine opens connections lazily.
-func Start(ctx context.Context) (*engine.Engine, *RequestID, *slog.Logger) {
-	cfg, err := config.Load(faas.Getenv)
+// Start loads the configuration and sets up the logger, reporting a
+// configuration error as an init error. The entrypoint then wires what it
+// runs (the whole engine, or only the backend for the flush) and reports a
+// failure with Fail("Runtime.InitError", err). Lambda's init makes no
+// network I/O: stores and caches connect lazily.
+func Start() (*config.Config, *RequestID, *slog.Logger) {
+	cfg, err := config.Load(backend.Getenv)
 	if err != nil {
 		Fail("Runtime.ConfigError", err)
 	}
 	ids := &RequestID{}
-	logger := slog.New(ids.Wrap(engine.NewLogger(cfg).Handler()))
+	logger := slog.New(ids.Wrap(backend.NewLogger(cfg).Handler()))
 	slog.SetDefault(logger)
-	eng, err := engine.New(ctx, cfg, logger, nil)
-	if err != nil {
-		Fail("Runtime.InitError", err)
-	}
-	return eng, ids, logger
+	return cfg, ids, logger
 }
 
 // Fail reports err to POST /runtime/init/error (when running under the

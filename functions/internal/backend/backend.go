@@ -1,0 +1,236 @@
+// Package backend opens what an engine keeps its state in (the state
+// store, the shared cache, the workflow data sources) and wires the parts
+// that work on that state without serving pages: the actions engine and
+// the page-view counting. The scheduled functions (Lambda's flush) are
+// built from this package alone, so their binaries hold no renderer, no
+// Markdown or Liquid engine and no HTTP API; package engine adds those on
+// top for the entrypoints that serve requests.
+package backend
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/frontbase/edge/adapters/redis"
+	"github.com/frontbase/edge/adapters/sqlite"
+	"github.com/frontbase/edge/adapters/turso"
+	"github.com/frontbase/edge/adapters/upstash"
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
+	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/workflow"
+)
+
+// TmpDBPath is local mode's database on platforms whose only writable
+// directory is /tmp (Lambda, Cloud Functions, Vercel): it lives as long as
+// one instance.
+const TmpDBPath = "/tmp/frontbase/pages.db"
+
+// Getenv is os.Getenv with the FaaS default for FRONTBASE_LOCAL_DB_PATH.
+func Getenv(name string) string {
+	v := os.Getenv(name)
+	if v == "" && name == "FRONTBASE_LOCAL_DB_PATH" {
+		return TmpDBPath
+	}
+	return v
+}
+
+// NewLogger returns the structured JSON logger every entrypoint uses,
+// writing to stderr at once. FaaS entrypoints use it as it is.
+func NewLogger(cfg *config.Config) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// Migrator is a store whose schema is applied by an explicit step.
+type Migrator interface {
+	Migrate(ctx context.Context) (applied []string, err error)
+}
+
+// versionKeeper is a store that keeps a bounded number of site versions.
+type versionKeeper interface{ SetKeepVersions(n int) }
+
+// OpenStore opens the state store the configuration names. Nothing here
+// touches the network: remote stores connect on first use.
+func OpenStore(ctx context.Context, cfg *config.Config) (core.Store, error) {
+	s, err := openBackend(ctx, cfg)
+	if err == nil && cfg.KeepVersions > 0 {
+		if k, ok := s.(versionKeeper); ok {
+			k.SetKeepVersions(cfg.KeepVersions)
+		}
+	}
+	return s, err
+}
+
+func openBackend(ctx context.Context, cfg *config.Config) (core.Store, error) {
+	switch cfg.Env {
+	case "local":
+		s, err := sqlite.Open(ctx, cfg.LocalDBPath)
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
+		}
+		return s, nil
+	case "cloud":
+		s, err := turso.OpenWith(cfg.StateDBURL, cfg.StateDBToken, turso.Options{Timeout: cfg.StateDBTimeout, AutoMigrate: cfg.AutoMigrate})
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported; expected local or cloud", cfg.Env)
+}
+
+// OpenCache opens the shared cache FRONTBASE_REDIS_URL names, nil when
+// none is configured. Nothing here touches the network.
+func OpenCache(cfg *config.Config) (core.Cache, error) {
+	switch {
+	case cfg.RedisURL == "":
+		return nil, nil
+	case strings.HasPrefix(cfg.RedisURL, "redis://"), strings.HasPrefix(cfg.RedisURL, "rediss://"):
+		c, err := redis.Open(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
+		}
+		return c, nil
+	default:
+		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
+		}
+		return c, nil
+	}
+}
+
+// OpenState opens the state store and the shared cache (nil when none is
+// configured) the configuration names, for a process that writes state
+// without serving it: the CLI's direct publish strategies.
+func OpenState(ctx context.Context, cfg *config.Config) (core.Store, core.Cache, error) {
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := OpenCache(cfg)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, c, nil
+}
+
+// Migrate brings the configured state store's schema up to date. The local
+// SQLite file migrates itself when opened; Turso on first use
+// (FRONTBASE_AUTO_MIGRATE, the default) or here, with `frontbase migrate`.
+func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	if m, ok := store.(Migrator); ok {
+		return m.Migrate(ctx)
+	}
+	return nil, nil
+}
+
+// NewWorkflows wires the actions engine on store: the guarded HTTP client
+// with the operator's allow-list, and $env limited to the allowed
+// variables. store is what the engine reads and writes (tests may wrap
+// it); raw is the store as opened, for the optional interfaces (cursors,
+// execution pruning) a wrapper would hide.
+func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
+	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
+	}
+	env := map[string]any{}
+	for _, name := range cfg.WorkflowEnvAllow {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	client := workflow.NewHTTPClient(allow)
+	data, err := openDataSources(cfg.DataSources, client)
+	if err != nil {
+		return nil, err
+	}
+	cursors, _ := raw.(workflow.CursorStore)
+	pruner, _ := raw.(workflow.ExecutionPruner)
+	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
+		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel}), nil
+}
+
+// CountStore is a state store that keeps page-view counters (sqlstore).
+type CountStore interface {
+	analytics.Sink
+	analytics.Reader
+}
+
+// Counting is page-view counting as a configuration wires it.
+type Counting struct {
+	Reader   analytics.Reader // the counters' report; nil when the store keeps none
+	Recorder analytics.Recorder
+	Salts    *analytics.Salts
+	// Flusher moves the buffered counters to the state store; nil when
+	// the store cannot take them.
+	Flusher *analytics.Flusher
+}
+
+// NewCounting wires page-view counting: into Redis with one pipelined
+// call per view when a shared cache is configured, in process otherwise
+// (the standalone server's timer and every tick of this process flush it).
+// raw is the store as opened.
+func NewCounting(cfg *config.Config, raw core.Store, sharedCache core.Cache, logger *slog.Logger) Counting {
+	store, ok := raw.(CountStore)
+	if !ok {
+		return Counting{}
+	}
+	// The visitor hash is salted with a random salt per day, shared by
+	// every instance through the shared cache (or made in process without
+	// one), so the same visitor hashes alike everywhere that day only.
+	c := Counting{Reader: store, Salts: &analytics.Salts{Cache: sharedCache, Logger: logger}}
+	f := &analytics.Flusher{Sink: store}
+	if sharedCache != nil {
+		rr := &analytics.RedisRecorder{Cache: sharedCache, Logger: logger}
+		c.Recorder = rr
+		f.Cache = sharedCache // also what an earlier run with counting on left
+		f.Recorder = rr
+	} else {
+		m := analytics.NewMemory()
+		c.Recorder = m
+		f.Memory = m
+	}
+	if !cfg.Analytics { // FRONTBASE_ANALYTICS=off: nothing is counted; the report stays
+		c.Recorder, c.Salts = nil, nil
+	}
+	c.Flusher = f
+	return c
+}
+
+// Backend is the state an engine works on, with the parts that need no
+// HTTP API: what a scheduled tick runs.
+type Backend struct {
+	Store     core.Store
+	Cache     core.Cache // nil without a shared cache
+	Workflows *workflow.Service
+	Flusher   *analytics.Flusher // nil when the store cannot take counters
+}
+
+// Open opens the configured state and wires the actions engine and the
+// counters' flusher, for a function that only runs ticks.
+func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Backend, error) {
+	store, c, err := OpenState(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	wf, err := NewWorkflows(store, store, c, cfg, logger)
+	if err != nil {
+		store.Close()
+		if c != nil {
+			c.Close()
+		}
+		return nil, err
+	}
+	return &Backend{Store: store, Cache: c, Workflows: wf, Flusher: NewCounting(cfg, store, c, logger).Flusher}, nil
+}
