@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -35,15 +36,16 @@ type Options struct {
 
 // Service serves and publishes one engine's pages.
 type Service struct {
-	store    core.Store
-	renderer *render.Renderer
-	l1       *cache.L1[*Response]
-	l2       *l2 // nil without a shared cache
-	health   storeHealth
-	tenant   string
-	source   string
-	ttl      time.Duration
-	log      *slog.Logger
+	store  core.Store
+	render func(render.Input) (render.Result, error) // the renderer's RenderPage; tests replace it
+	l1     *cache.L1[*Response]
+	newest *newestCopies // the newest copy this process made of each path (stale.go)
+	l2     *l2           // nil without a shared cache
+	health storeHealth
+	tenant string
+	source string
+	ttl    time.Duration
+	log    *slog.Logger
 
 	// The publish generation this instance serves, re-read from the store at
 	// most once per TTL so that a publish made by another process reaches us
@@ -74,14 +76,15 @@ func New(store core.Store, opts Options) *Service {
 		opts.Source = "api"
 	}
 	return &Service{
-		store:    store,
-		renderer: render.New(opts.Logger),
-		l1:       cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
-		l2:       newL2(opts.Cache, opts.L2TTL, opts.Logger),
-		tenant:   opts.Tenant,
-		source:   opts.Source,
-		ttl:      opts.L1TTL,
-		log:      opts.Logger,
+		store:  store,
+		render: render.New(opts.Logger).RenderPage,
+		l1:     cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
+		newest: newNewestCopies(opts.L1MaxBytes),
+		l2:     newL2(opts.Cache, opts.L2TTL, opts.Logger),
+		tenant: opts.Tenant,
+		source: opts.Source,
+		ttl:    opts.L1TTL,
+		log:    opts.Logger,
 	}
 }
 
@@ -185,7 +188,13 @@ func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, c
 
 // loadFromStore renders path from the state store (L3).
 func (s *Service) loadFromStore(ctx context.Context, baseURL, path string) (resp *Response, err error) {
-	defer func() { s.health.observe(err) }()
+	defer func() {
+		if errors.Is(err, errRenderPanicked) {
+			s.health.observe(nil) // the store answered; the renderer failed
+			return
+		}
+		s.health.observe(err)
+	}()
 	switch path {
 	case "/sitemap.xml":
 		return s.sitemap(ctx, baseURL)

@@ -170,32 +170,32 @@ func decodeResponse(data []byte, source cache.Tier) (*Response, bool) {
 
 // loadThroughTiers fills an L1 miss: this generation's copy from L2 if
 // there is one, else render from the state store and write L2 in one
-// pipelined call, else (the store is down) the last good copy from L2.
+// pipelined call, else (the store is down, or the render panicked) the
+// last good copy from L2, else the newest copy this process holds of the
+// path (stale.go).
 func (s *Service) loadThroughTiers(ctx context.Context, key, baseURL, path string) (*Response, error) {
+	newestKey := s.tenant + "|" + baseURL + "|" + path
 	if s.l2 == nil {
 		resp, err := s.loadFromStore(ctx, baseURL, path)
-		if err == nil {
-			resp.Source = cache.TierL3
+		if err != nil {
+			return s.stale(ctx, "", newestKey, path, err)
 		}
-		return resp, err
+		resp.Source = cache.TierL3
+		s.newest.put(newestKey, resp)
+		return resp, nil
 	}
 	s.noteBase(ctx, baseURL)
 	currentKey, lastKey := l2Keys(key, s.tenant, baseURL, path)
 	if resp, ok := decodeResponse(s.l2.get(ctx, currentKey)[0], cache.TierL2Hit); ok {
+		s.newest.put(newestKey, resp)
 		return resp, nil
 	}
 	resp, err := s.loadFromStore(ctx, baseURL, path)
 	if err != nil {
-		// Only now is the last good copy worth a second read.
-		if core.ErrorCode(err) == core.EUNAVAILABLE {
-			if stale, ok := decodeResponse(s.l2.get(ctx, lastKey)[0], cache.TierStale); ok {
-				s.log.WarnContext(ctx, "state store unreachable; serving the last good copy", "path", path, "err", err)
-				return stale, nil
-			}
-		}
-		return nil, err
+		return s.stale(ctx, lastKey, newestKey, path, err)
 	}
 	resp.Source = cache.TierL3
+	s.newest.put(newestKey, resp)
 	if resp.vary != nil {
 		return resp, nil // made for one request: never shared (request.go)
 	}
@@ -204,6 +204,27 @@ func (s *Service) loadThroughTiers(ctx context.Context, key, baseURL, path strin
 		core.CacheEntry{Key: currentKey, Value: encoded, TTL: s.l2.ttl},
 		core.CacheEntry{Key: lastKey, Value: encoded, TTL: lastGoodTTL})
 	return resp, nil
+}
+
+// stale answers a load that failed with err. When the failure is the
+// store's (or the renderer's, see stale.go), it serves the last good copy
+// in L2 under lastKey (read only now; "" without L2), else the newest copy
+// this process holds; else it returns err.
+func (s *Service) stale(ctx context.Context, lastKey, newestKey, path string, err error) (*Response, error) {
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		return nil, err
+	}
+	if lastKey != "" {
+		if resp, ok := decodeResponse(s.l2.get(ctx, lastKey)[0], cache.TierStale); ok {
+			s.log.WarnContext(ctx, "page cannot be loaded; serving the shared cache's last good copy", "path", path, "err", err)
+			return resp, nil
+		}
+	}
+	if resp, ok := s.newest.get(newestKey); ok {
+		s.log.WarnContext(ctx, "page cannot be loaded; serving the newest copy this instance holds", "path", path, "err", err)
+		return resp, nil
+	}
+	return nil, err
 }
 
 // storeHealth remembers whether the last call to the state store failed
