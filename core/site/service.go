@@ -117,7 +117,7 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 		case err == nil:
 			g, found = max(g, fromStore), true
 			if s.l2 != nil {
-				s.l2.announce(ctx, g) // repairs a flushed or lagging key
+				s.l2.repair(ctx, g) // a flushed or lagging key
 			}
 		case !found:
 			// Try again next window, not on the next request: a store that

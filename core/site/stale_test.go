@@ -2,8 +2,10 @@ package site
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,5 +109,61 @@ func TestAnOverflowingLiteralRendersAsWritten(t *testing.T) {
 		if err != nil || resp.Status != 200 || !strings.Contains(string(resp.Body), "{{ 9999999999999999999999 }}") {
 			t.Fatalf("%v %v, want the template as written", resp, err)
 		}
+	}
+}
+
+// hungCache is a shared cache that accepts connections and never answers
+// (a paused or blackholed Redis): every call blocks until release closes,
+// whatever its context says.
+type hungCache struct {
+	core.Cache
+	release chan struct{}
+	calls   atomic.Int64
+}
+
+func (h *hungCache) block() error {
+	h.calls.Add(1)
+	<-h.release
+	return errCacheDown
+}
+func (h *hungCache) Get(context.Context, ...string) ([][]byte, error) { return nil, h.block() }
+func (h *hungCache) Set(context.Context, ...core.CacheEntry) error    { return h.block() }
+func (h *hungCache) SetMax(context.Context, string, int64) error      { return h.block() }
+func (h *hungCache) Exec(context.Context, ...[]any) ([]any, error)    { return nil, h.block() }
+
+// TestAHungCacheDoesNotHoldRequests: a request waits for the shared cache
+// only a short while (l2.wait), then goes on without it; the calls finish
+// in the background. Here the calls never finish while the requests run.
+func TestAHungCacheDoesNotHoldRequests(t *testing.T) {
+	store := newMemStore()
+	store.put("about", "From the store")
+	hung := &hungCache{release: make(chan struct{})}
+	defer close(hung.release)
+	svc := New(store, Options{L1TTL: time.Minute, L1MaxBytes: 1 << 20, Cache: hung, Logger: slog.New(slog.DiscardHandler)})
+	done := make(chan error, 1)
+	go func() {
+		for _, path := range []string{"/about", "/missing"} {
+			resp, _, err := svc.Serve(context.Background(), "http://x", path)
+			if err != nil {
+				done <- err
+				return
+			}
+			if path == "/about" && !strings.Contains(string(resp.Body), "From the store") {
+				done <- fmt.Errorf("served %s", resp.Body)
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("requests are waiting for a cache that does not answer")
+	}
+	if hung.calls.Load() == 0 {
+		t.Error("the cache was never asked")
 	}
 }
