@@ -28,7 +28,10 @@ type Options struct {
 	L1MaxBytes int64
 	Cache      core.Cache    // the shared L2; nil for none
 	L2TTL      time.Duration // of a generation's L2 entries; default 24h
-	Logger     *slog.Logger
+	// CacheWait is the least a request waits for an L2 call before going
+	// on without it (see l2.wait); default 25ms.
+	CacheWait time.Duration
+	Logger    *slog.Logger
 	// Source names who publishes through this service in the site
 	// versions it writes: "api" (the default) or the CLI's "cli:local".
 	Source string
@@ -80,7 +83,7 @@ func New(store core.Store, opts Options) *Service {
 		render: render.New(opts.Logger).RenderPage,
 		l1:     cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
 		newest: newNewestCopies(opts.L1MaxBytes),
-		l2:     newL2(opts.Cache, opts.L2TTL, opts.Logger),
+		l2:     newL2(opts.Cache, opts.L2TTL, opts.CacheWait, opts.Logger),
 		tenant: opts.Tenant,
 		source: opts.Source,
 		ttl:    opts.L1TTL,

@@ -32,6 +32,7 @@ type l2 struct {
 	ttl     time.Duration
 	timeout time.Duration
 	log     *slog.Logger
+	minWait time.Duration
 	latency atomic.Int64 // smoothed duration of successful calls, nanoseconds
 	hung    atomic.Int32 // calls running past the wait of the request that made them
 }
@@ -39,7 +40,7 @@ type l2 struct {
 // Circuit breaker and timing of the shared cache.
 const (
 	l2Timeout       = 250 * time.Millisecond // per cache call
-	l2MinWait       = 25 * time.Millisecond  // the least a request waits for a call
+	l2MinWait       = 25 * time.Millisecond  // default of the least a request waits for a call
 	l2WaitFactor    = 4                      // times the usual latency a request waits
 	l2TripAfter     = 3                      // consecutive failures that open the breaker
 	l2OpenFor       = 5 * time.Second        // before one probe is let through
@@ -52,16 +53,19 @@ const (
 // errL2Slow is a call the request stopped waiting for.
 var errL2Slow = errors.New("shared cache did not answer in time; going on without it")
 
-func newL2(cache core.Cache, ttl time.Duration, log *slog.Logger) *l2 {
+func newL2(cache core.Cache, ttl, minWait time.Duration, log *slog.Logger) *l2 {
 	if cache == nil {
 		return nil
 	}
 	if ttl <= 0 {
 		ttl = defaultL2TTL
 	}
+	if minWait <= 0 {
+		minWait = l2MinWait
+	}
 	return &l2{
 		cache: cache,
-		ttl:   ttl, timeout: l2Timeout, log: log,
+		ttl:   ttl, timeout: l2Timeout, minWait: minWait, log: log,
 		breaker: gobreaker.NewCircuitBreaker[[][]byte](gobreaker.Settings{
 			Name:        "l2",
 			MaxRequests: 1,
@@ -75,10 +79,10 @@ func newL2(cache core.Cache, ttl time.Duration, log *slog.Logger) *l2 {
 }
 
 // wait is how long a request waits for one call: l2WaitFactor times the
-// smoothed latency of successful calls, at least l2MinWait, at most the
+// smoothed latency of successful calls, at least minWait, at most the
 // call's timeout.
 func (c *l2) wait() time.Duration {
-	return min(max(l2WaitFactor*time.Duration(c.latency.Load()), l2MinWait), c.timeout)
+	return min(max(l2WaitFactor*time.Duration(c.latency.Load()), c.minWait), c.timeout)
 }
 
 // observe folds a successful call's duration into the smoothed latency

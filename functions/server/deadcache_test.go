@@ -19,7 +19,7 @@ func TestADeadCacheCostsTheFirstRequestsLittle(t *testing.T) {
 	for _, mode := range cloudModes {
 		for _, failure := range []string{"refused", "paused"} {
 			t.Run(mode+"/"+failure, func(t *testing.T) {
-				e := enginetest.Start(t, enginetest.Options{Mode: mode, Env: map[string]string{"FRONTBASE_L1_TTL": "1m"}})
+				e := enginetest.Start(t, enginetest.Options{Mode: mode, Env: map[string]string{"FRONTBASE_L1_TTL": "1m", "FRONTBASE_CACHE_WAIT": ""}})
 				e.PublishDemo(t) // empties L1: every path below is a miss
 				if failure == "refused" {
 					e.Servers.Redis.Stop()

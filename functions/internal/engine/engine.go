@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger})
 	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors)
 	if err != nil {
 		store.Close()
