@@ -48,7 +48,13 @@ func Open(rawURL string) (*Cache, error) {
 	opts.DialTimeout = dialTimeout
 	opts.ReadTimeout = ioTimeout
 	opts.WriteTimeout = ioTimeout
-	opts.MaxRetries = 0 // the caller's circuit breaker decides about retrying
+	// No retries of any kind. go-redis retries a command (3 times unless
+	// told -1; 0 means the default) when the connection fails after the
+	// command was sent, which applies a HINCRBY or the analytics claim
+	// twice; and it dials a refused address 5 times, 100ms apart, before
+	// giving up. The caller's circuit breaker decides about trying again.
+	opts.MaxRetries = -1
+	opts.DialerRetries = 1
 	opts.ContextTimeoutEnabled = true
 	return &Cache{client: goredis.NewClient(opts)}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,6 +124,26 @@ func (p *process) Stop() {
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
 	p.cmd = nil
+}
+
+// Pause stops the server with SIGSTOP: it keeps its port, and the kernel
+// still accepts connections, but nothing answers (a hung or blackholed
+// server). Resume continues it; Stop also ends a paused server.
+func (p *process) Pause() { p.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server.
+func (p *process) Resume() { p.signal(syscall.SIGCONT) }
+
+func (p *process) signal(sig os.Signal) {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		p.t.Fatalf("%s is not running", p.name)
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %s: %v", p.name, err)
+	}
 }
 
 // Redis is a running redis-server.

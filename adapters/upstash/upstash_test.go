@@ -2,6 +2,7 @@ package upstash
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -127,4 +128,24 @@ func counting(t *testing.T, target string, failFirst int64) (string, *atomic.Int
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, &requests
+}
+
+// TestALostReplyIsNotSentAgain: the server runs a counting pipeline and
+// the connection drops before the reply. Neither the client nor net/http
+// may send it again (the count would move twice).
+func TestALostReplyIsNotSentAgain(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		io.Copy(io.Discard, r.Body)
+		panic(http.ErrAbortHandler) // the connection closes without a reply
+	}))
+	defer srv.Close()
+	c, _ := New(srv.URL, "t", Options{Retries: 3})
+	if _, err := c.Exec(context.Background(), []any{"HINCRBY", "h", "views", 10}); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the pipeline was sent %d times, want 1", n)
+	}
 }

@@ -12,7 +12,8 @@ import (
 
 // RedisRecorder buffers views in the shared cache with one pipelined call,
 // bounded by Timeout. Failures are swallowed (a lost count is better than a
-// slow page) and logged at most once a minute.
+// slow page) and logged at most once a minute; for a second after one,
+// views are dropped at once (recorderBackoff).
 //
 // Concurrent views share calls (group commit): while one call is in
 // flight, views that arrive wait for the next one, which carries them all,
@@ -41,6 +42,10 @@ type RedisRecorder struct {
 	Dropped      atomic.Int64 // views that could not be counted
 	Calls        atomic.Int64 // pipelined calls made
 
+	// failedUntil: until then (unix nanos, after a failed call) views
+	// are dropped at once instead of waiting for a cache that is down.
+	failedUntil atomic.Int64
+
 	mu       sync.Mutex
 	sending  bool       // a call is in flight
 	inflight *viewBatch // the batch of that call
@@ -62,7 +67,12 @@ func (rr *RedisRecorder) Record(ctx context.Context, v View) {
 	if timeout <= 0 {
 		timeout = 50 * time.Millisecond
 	}
-	deadline := time.Now().Add(timeout)
+	now := time.Now()
+	if !rr.Async && now.UnixNano() < rr.failedUntil.Load() {
+		rr.Dropped.Add(1) // the last call failed: no page waits for a dead cache
+		return
+	}
+	deadline := now.Add(timeout)
 	rr.mu.Lock()
 	if rr.pending == nil {
 		rr.pending = newViewBatch()
@@ -103,6 +113,11 @@ func (rr *RedisRecorder) Record(ctx context.Context, v View) {
 	case <-timer.C:
 	}
 }
+
+// recorderBackoff is how long views are dropped after a failed call, so
+// that a hung or dead cache costs the page views that follow nothing (a
+// lost count is better than a slow page).
+const recorderBackoff = time.Second
 
 // maxPendingViews bounds the views waiting for the next call.
 const maxPendingViews = 50_000
@@ -189,6 +204,7 @@ func (rr *RedisRecorder) send(ctx context.Context, b *viewBatch, deadline time.T
 	cancel()
 	rr.Calls.Add(1)
 	if err != nil {
+		rr.failedUntil.Store(time.Now().Add(recorderBackoff).UnixNano())
 		dropped := rr.Dropped.Add(int64(len(b.views)))
 		now := time.Now().Unix()
 		if last := rr.lastLog.Load(); now-last >= 60 && rr.lastLog.CompareAndSwap(last, now) && rr.Logger != nil {

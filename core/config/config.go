@@ -30,6 +30,9 @@ type Config struct {
 	Tenant       string // the tenant whose pages the public routes serve
 	MaxBodyBytes int64
 	L1TTL        time.Duration
+	// CacheWait is the least a request waits for a shared-cache call
+	// before going on without it (FRONTBASE_CACHE_WAIT; core/site).
+	CacheWait    time.Duration
 	L1MaxBytes   int64
 	LogLevel     slog.Level
 	KeepVersions int  // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
@@ -73,6 +76,7 @@ const (
 	DefaultL1MaxBytes     = 64 << 20
 	DefaultKeepVersions   = 20
 	DefaultStateDBTimeout = 5 * time.Second
+	DefaultCacheWait      = 25 * time.Millisecond
 )
 
 // Addr is the standalone server's listen address.
@@ -91,6 +95,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Tenant:       r.str("FRONTBASE_TENANT", "_default"),
 		MaxBodyBytes: r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
+		CacheWait:    r.duration("FRONTBASE_CACHE_WAIT", DefaultCacheWait),
 		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
 		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
 		KeepVersions: r.keepVersions(),

@@ -108,3 +108,17 @@ func TestKeepVersionsMatchesLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheWait(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.CacheWait != DefaultCacheWait {
+		t.Fatalf("default: %v %v", c.CacheWait, err)
+	}
+	c, err = Load(env(map[string]string{"FRONTBASE_CACHE_WAIT": "40ms"}))
+	if err != nil || c.CacheWait != 40*time.Millisecond {
+		t.Fatalf("40ms: %v %v", c.CacheWait, err)
+	}
+	if _, err := Load(env(map[string]string{"FRONTBASE_CACHE_WAIT": "soon"})); err == nil || !strings.Contains(err.Error(), "FRONTBASE_CACHE_WAIT") {
+		t.Errorf("bad value: %v", err)
+	}
+}

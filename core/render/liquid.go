@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -10,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/osteele/liquid"
 	"github.com/osteele/liquid/expressions"
+	"github.com/osteele/liquid/filters"
 	lrender "github.com/osteele/liquid/render"
 	"github.com/osteele/liquid/values"
 )
@@ -52,7 +55,7 @@ type budget struct {
 
 func (b *budget) step() error {
 	b.iterations++
-	if b.iterations > maxIterations || (b.iterations&63 == 0 && time.Now().After(b.deadline)) {
+	if b.iterations > maxIterations || time.Now().After(b.deadline) {
 		b.exhausted = true
 		return errLiquidBudget
 	}
@@ -71,46 +74,170 @@ func newEngine() *liquid.Engine {
 	e.RegisterBlock("fbfor", forBlock)
 	e.RegisterTag("fbassign", assignTag)
 	e.RegisterBlock("fbcapture", captureBlock)
-	e.RegisterFilter("append", func(s, suffix string) (string, error) { return boundedString(s + suffix) })
-	e.RegisterFilter("prepend", func(s, prefix string) (string, error) { return boundedString(prefix + s) })
-	e.RegisterFilter("replace", func(s, old, n string) (string, error) {
+	fs := filterSet{}
+	filters.AddStandardFilters(fs)
+	// Filters whose work or result can outgrow their inputs by more than a
+	// constant factor check before they allocate.
+	fs["append"] = func(s, suffix string) (string, error) { return boundedString(s + suffix) }
+	fs["prepend"] = func(s, prefix string) (string, error) { return boundedString(prefix + s) }
+	fs["replace"] = func(s, old, n string) (string, error) {
 		if len(old) > 0 && len(n) > len(old) && len(s)+strings.Count(s, old)*(len(n)-len(old)) > maxLiquidString {
 			return "", errLiquidLarge
 		}
-		return boundedString(strings.ReplaceAll(s, old, n))
-	})
-	e.RegisterFilter("replace_first", func(s, old, n string) (string, error) { return boundedString(strings.Replace(s, old, n, 1)) })
-	e.RegisterFilter("join", func(a []any, sep func(string) string) (string, error) {
-		d := sep(" ")
-		if len(a) > maxLiquidArray || len(a)*len(d) > maxLiquidString {
+		if old == "" && len(s)+(utf8.RuneCountInString(s)+1)*len(n) > maxLiquidString {
 			return "", errLiquidLarge
 		}
-		var b strings.Builder
-		for i, v := range a {
-			if i > 0 {
-				b.WriteString(d)
-			}
-			fmt.Fprint(&b, v)
-			if b.Len() > maxLiquidString {
-				return "", errLiquidLarge
-			}
-		}
-		return b.String(), nil
-	})
-	e.RegisterFilter("concat", func(a, b []any) ([]any, error) {
+		return boundedString(strings.ReplaceAll(s, old, n))
+	}
+	fs["replace_first"] = func(s, old, n string) (string, error) { return boundedString(strings.Replace(s, old, n, 1)) }
+	fs["join"] = joinFilter
+	fs["concat"] = func(a, b []any) ([]any, error) {
 		if len(a)+len(b) > maxLiquidArray {
 			return nil, errLiquidLarge
 		}
 		return append(append(make([]any, 0, len(a)+len(b)), a...), b...), nil
-	})
-	e.RegisterFilter("split", func(s, sep string) ([]string, error) {
-		parts := strings.Split(s, sep)
-		if len(parts) > maxLiquidArray {
+	}
+	split := fs["split"]
+	fs["split"] = func(s, sep string) (any, error) {
+		// With " ", Liquid splits on runs of white space: the result is
+		// measured afterwards (boundFilter), at most len(s)+1 elements.
+		if sep != " " && strings.Count(s, sep)+1 > maxLiquidArray { // "": one more than the runes
 			return nil, errLiquidLarge
 		}
-		return parts, nil
-	})
+		return values.Call(reflect.ValueOf(split), []any{s, sep})
+	}
+	fs["uniq"] = uniqFilter
+	fs["size"] = func(v any) int { // the standard one says 0 for a range
+		if r, ok := v.(values.Range); ok {
+			return max(r.Len(), 0)
+		}
+		return values.Length(v)
+	}
+	for name, fn := range fs {
+		e.RegisterFilter(name, boundFilter(fn))
+	}
 	return e
+}
+
+// filterSet collects the library's standard filters by name, so that each
+// can be registered again behind boundFilter.
+type filterSet map[string]any
+
+func (f filterSet) AddFilter(name string, fn any) { f[name] = fn }
+
+// boundFilter wraps a filter so that the work of one application stays
+// within the bounds whatever the template feeds it. The library converts a
+// range such as (1..100000000) into an array of that many elements before
+// a filter taking an array runs, so arguments are measured first: a range,
+// array or map of more than maxLiquidArray elements is refused. A result
+// may not pass maxLiquidArray elements, nor maxLiquidString bytes unless it
+// is no longer than the longest string it was made from (a filter may
+// transform a long page field; it may not grow one).
+func boundFilter(fn any) func(any, ...any) (any, error) {
+	f := reflect.ValueOf(fn)
+	return func(in any, args ...any) (any, error) {
+		all := append([]any{in}, args...)
+		longest := 0
+		for _, a := range all {
+			n, err := argSize(a)
+			if err != nil {
+				return nil, err
+			}
+			longest = max(longest, n)
+		}
+		out, err := values.Call(f, all)
+		if err != nil {
+			return nil, err
+		}
+		switch v := out.(type) {
+		case string:
+			if len(v) > maxLiquidString && len(v) > longest {
+				return nil, errLiquidLarge
+			}
+		case []byte:
+			if len(v) > maxLiquidString && len(v) > longest {
+				return nil, errLiquidLarge
+			}
+			return string(v), nil
+		case nil:
+		default:
+			if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map) && rv.Len() > maxLiquidArray {
+				return nil, errLiquidLarge
+			}
+		}
+		return out, nil
+	}
+}
+
+// argSize returns the length of a string argument, and refuses a
+// collection larger than maxLiquidArray.
+func argSize(a any) (int, error) {
+	switch v := a.(type) {
+	case nil:
+		return 0, nil
+	case string:
+		return len(v), nil
+	case []byte:
+		return len(v), nil
+	case values.Range:
+		if v.Len() > maxLiquidArray {
+			return 0, errLiquidLarge
+		}
+		return 0, nil
+	}
+	switch rv := reflect.ValueOf(a); rv.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		if rv.Len() > maxLiquidArray {
+			return 0, errLiquidLarge
+		}
+	}
+	return 0, nil
+}
+
+// joinFilter is the standard join (nil elements left out) counting the
+// bytes it writes.
+func joinFilter(a []any, sep func(string) string) (string, error) {
+	d := sep(" ")
+	if len(a)*len(d) > maxLiquidString {
+		return "", errLiquidLarge
+	}
+	var b strings.Builder
+	for _, v := range a {
+		if v == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(d)
+		}
+		fmt.Fprint(&b, v)
+		if b.Len() > maxLiquidString {
+			return "", errLiquidLarge
+		}
+	}
+	return b.String(), nil
+}
+
+// uniqFilter is the standard uniq without its quadratic case (and its
+// panic on nil elements): elements that cannot be map keys are compared
+// by their JSON text.
+func uniqFilter(a []any) []any {
+	seen := map[any]bool{}
+	var out []any
+	for _, v := range a {
+		key := v
+		if v != nil && !reflect.TypeOf(v).Comparable() {
+			j, err := json.Marshal(v)
+			if err != nil {
+				j = []byte(fmt.Sprintf("%#v", v))
+			}
+			key = "\x00json:" + string(j)
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func boundedString(s string) (string, error) {
@@ -333,7 +460,7 @@ func parseTemplate(src string) (*liquid.Template, error) {
 	if ok {
 		return r.t, r.err
 	}
-	t, serr := engine().ParseString(rewriteTags(src))
+	t, serr := safeParse(rewriteTags(src))
 	r = parseResult{t: t}
 	if serr != nil {
 		r = parseResult{err: serr}
@@ -347,6 +474,22 @@ func parseTemplate(src string) (*liquid.Template, error) {
 	parsed.bytes += len(src)
 	parsed.Unlock()
 	return r.t, r.err
+}
+
+// safeParse parses src, turning a panic inside the library into a parse
+// error: its scanner panics on some input, such as an integer literal
+// too large for an int ({{ 9999999999999999999999 }}).
+func safeParse(src string) (t *liquid.Template, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t, err = nil, fmt.Errorf("liquid: template cannot be parsed: %v", p)
+		}
+	}()
+	t, serr := engine().ParseString(src)
+	if serr != nil {
+		return nil, serr
+	}
+	return t, nil
 }
 
 // isTemplate reports whether a prop string holds Liquid markup.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,68 @@ func TestVisibilityCondition(t *testing.T) {
 				t.Errorf("deps %+v", res.Deps)
 			}
 		})
+	}
+}
+
+// TestLiquidAllocationBounds: no template can make the engine allocate
+// more than a few MB, whatever allocates: a range turned into an array by
+// a filter, a filter that grows a string or an array, nested captures, a
+// literal the scanner cannot read. Each family is cut off and shown as
+// written (or rendered within the bounds).
+func TestLiquidAllocationBounds(t *testing.T) {
+	const huge = "(1..100000000)"
+	tests := []struct{ name, tmpl string }{
+		{"range join", "{{ " + huge + " | join: ',' | size }}"},
+		{"range size", "{{ " + huge + " | size }}"},
+		{"range first", "{{ " + huge + " | first }}"},
+		{"range last", "{{ " + huge + " | last }}"},
+		{"range sort", "{{ " + huge + " | sort | first }}"},
+		{"range sort_natural", "{{ " + huge + " | sort_natural | first }}"},
+		{"range reverse", "{{ " + huge + " | reverse | first }}"},
+		{"range uniq", "{{ " + huge + " | uniq | first }}"},
+		{"range compact", "{{ " + huge + " | compact | first }}"},
+		{"range map", "{{ " + huge + " | map: 'x' | first }}"},
+		{"range concat", "{{ (1..2) | concat: " + huge + " | first }}"},
+		{"range json", "{{ " + huge + " | json | size }}"},
+		{"range by variable", "{% assign n = 100000000 %}{{ (1..n) | join }}"},
+		{"assigned range", "{% assign r = " + huge + " %}{{ r | join }}"},
+		{"split on nothing", "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..10) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: '' | size }}"},
+		{"replace of nothing", "{% assign s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' %}{% for i in (1..10) %}{% assign s = s | replace: '', s %}{% endfor %}"},
+		{"prepend doubling", "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..40) %}{% assign s = s | prepend: s %}{% endfor %}"},
+		{"join of split", "{% assign s = 'x,x,x,x,x,x,x,x' %}{% for i in (1..12) %}{% assign s = s | split: ',' | concat: (1..8) | join: s %}{% endfor %}"},
+		{"nested captures", "{% capture a %}{% for i in (1..100) %}{% capture b %}{% for j in (1..100) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}{% endcapture %}{{ b }}{% endfor %}{% endcapture %}{{ a | size }}"},
+		{"overflowing literal", "{{ 9999999999999999999999 }}"},
+		{"overflowing literal in a tag", "{% if 9999999999999999999999 > 1 %}x{% endif %}"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got, _, _ := liquidOut(t, tc.tmpl, Input{})
+			runtime.ReadMemStats(&after)
+			if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 32 {
+				t.Errorf("allocated %d MB", mb)
+			}
+			if len(got) > maxLiquidOutput+len(tc.tmpl)*6 {
+				t.Errorf("output of %d bytes", len(got))
+			}
+		})
+	}
+	// Within the bounds, the wrapped filters behave as the standard ones.
+	for tmpl, want := range map[string]string{
+		"{{ (1..5) | join: '-' }}":                        "1-2-3-4-5",
+		"{{ (1..3) | reverse | join }}":                   "3 2 1",
+		"{{ 'a b  c' | split: ' ' | size }}":              "3",
+		"{{ 'a,b,,' | split: ',' | size }}":               "2",
+		"{{ 'b,a,b' | split: ',' | uniq | sort | join }}": "a b",
+		"{{ (1..3) | map: 'x' | uniq | size }}":           "1",
+		"{{ 'abc' | replace: '', '-' }}":                  "-a-b-c-",
+		"{{ 'ab' | json }}":                               "&#34;ab&#34;",
+		"{{ (1..1024) | size }}":                          "1024",
+		"{{ (1..1025) | size }}":                          "{{ (1..1025) | size }}",
+	} {
+		if got, _, logs := liquidOut(t, tmpl, Input{}); got != want {
+			t.Errorf("%s = %q, want %q (%s)", tmpl, got, want, logs)
+		}
 	}
 }

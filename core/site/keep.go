@@ -2,13 +2,10 @@ package site
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/sony/gobreaker/v2"
 
 	"github.com/frontbase/edge/core"
 )
@@ -75,7 +72,7 @@ func (s *Service) noteBase(ctx context.Context, baseURL string) {
 			delete(r.seen, baseURL) // try again on a later miss
 		}
 		r.mu.Unlock()
-		if !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
+		if worthLogging(err) {
 			s.log.WarnContext(ctx, "could not record the base URL in the shared cache", "err", err)
 		}
 	}

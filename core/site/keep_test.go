@@ -98,7 +98,7 @@ func (c *execCache) sadds() int {
 
 func TestNoteBaseRecordsEachBaseOnceAndAtMostSome(t *testing.T) {
 	c := &execCache{}
-	s := New(newMemStore(), Options{Cache: c, Logger: slog.New(slog.DiscardHandler)})
+	s := New(newMemStore(), Options{Cache: c, CacheWait: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	s.noteBase(ctx, "https://a.example")
 	s.noteBase(ctx, "https://a.example")
@@ -125,7 +125,7 @@ func TestNoteBaseRecordsEachBaseOnceAndAtMostSome(t *testing.T) {
 	}
 	// A failed SADD is tried again on a later miss.
 	f := &execCache{fail: true}
-	s = New(newMemStore(), Options{Cache: f, Logger: slog.New(slog.DiscardHandler)})
+	s = New(newMemStore(), Options{Cache: f, CacheWait: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	s.noteBase(ctx, "https://a.example")
 	f.fail = false
 	s.noteBase(ctx, "https://a.example")

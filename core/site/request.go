@@ -166,7 +166,7 @@ type variants struct {
 func (s *Service) renderPage(ctx context.Context, in render.Input, status int, cacheControl string) (*Response, error) {
 	rq := scopeFrom(ctx)
 	in.Request = rq
-	res, err := s.renderer.RenderPage(in)
+	res, err := s.renderSafely(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (s *Service) renderPage(ctx context.Context, in render.Input, status int, c
 	rerender = func(rq *render.Request) (*Response, error) {
 		in := in
 		in.Request = rq
-		res, err := s.renderer.RenderPage(in)
+		res, err := s.renderSafely(ctx, in)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,7 +28,10 @@ type Options struct {
 	L1MaxBytes int64
 	Cache      core.Cache    // the shared L2; nil for none
 	L2TTL      time.Duration // of a generation's L2 entries; default 24h
-	Logger     *slog.Logger
+	// CacheWait is the least a request waits for an L2 call before going
+	// on without it (see l2.wait); default 25ms.
+	CacheWait time.Duration
+	Logger    *slog.Logger
 	// Source names who publishes through this service in the site
 	// versions it writes: "api" (the default) or the CLI's "cli:local".
 	Source string
@@ -35,15 +39,16 @@ type Options struct {
 
 // Service serves and publishes one engine's pages.
 type Service struct {
-	store    core.Store
-	renderer *render.Renderer
-	l1       *cache.L1[*Response]
-	l2       *l2 // nil without a shared cache
-	health   storeHealth
-	tenant   string
-	source   string
-	ttl      time.Duration
-	log      *slog.Logger
+	store  core.Store
+	render func(render.Input) (render.Result, error) // the renderer's RenderPage; tests replace it
+	l1     *cache.L1[*Response]
+	newest *newestCopies // the newest copy this process made of each path (stale.go)
+	l2     *l2           // nil without a shared cache
+	health storeHealth
+	tenant string
+	source string
+	ttl    time.Duration
+	log    *slog.Logger
 
 	// The publish generation this instance serves, re-read from the store at
 	// most once per TTL so that a publish made by another process reaches us
@@ -74,14 +79,15 @@ func New(store core.Store, opts Options) *Service {
 		opts.Source = "api"
 	}
 	return &Service{
-		store:    store,
-		renderer: render.New(opts.Logger),
-		l1:       cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
-		l2:       newL2(opts.Cache, opts.L2TTL, opts.Logger),
-		tenant:   opts.Tenant,
-		source:   opts.Source,
-		ttl:      opts.L1TTL,
-		log:      opts.Logger,
+		store:  store,
+		render: render.New(opts.Logger).RenderPage,
+		l1:     cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
+		newest: newNewestCopies(opts.L1MaxBytes),
+		l2:     newL2(opts.Cache, opts.L2TTL, opts.CacheWait, opts.Logger),
+		tenant: opts.Tenant,
+		source: opts.Source,
+		ttl:    opts.L1TTL,
+		log:    opts.Logger,
 	}
 }
 
@@ -114,7 +120,7 @@ func (s *Service) currentGeneration(ctx context.Context) int64 {
 		case err == nil:
 			g, found = max(g, fromStore), true
 			if s.l2 != nil {
-				s.l2.announce(ctx, g) // repairs a flushed or lagging key
+				s.l2.repair(ctx, g) // a flushed or lagging key
 			}
 		case !found:
 			// Try again next window, not on the next request: a store that
@@ -185,7 +191,13 @@ func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, c
 
 // loadFromStore renders path from the state store (L3).
 func (s *Service) loadFromStore(ctx context.Context, baseURL, path string) (resp *Response, err error) {
-	defer func() { s.health.observe(err) }()
+	defer func() {
+		if errors.Is(err, errRenderPanicked) {
+			s.health.observe(nil) // the store answered; the renderer failed
+			return
+		}
+		s.health.observe(err)
+	}()
 	switch path {
 	case "/sitemap.xml":
 		return s.sitemap(ctx, baseURL)

@@ -184,7 +184,8 @@ func FuzzImportAndRender(f *testing.F) {
 		if !json.Valid(req.Document) {
 			t.Fatal("accepted a page whose document is not valid JSON")
 		}
-		html, err := svc.renderer.Render(render.Input{Page: req.Page, Path: "/" + req.Page.Slug})
+		res, err := svc.render(render.Input{Page: req.Page, Path: "/" + req.Page.Slug})
+		html := res.HTML
 		if err != nil {
 			t.Fatalf("accepted page failed to render: %v", err)
 		}

@@ -21,17 +21,27 @@ import (
 // after a few failures in a row it stops asking for a while, so a dead
 // Redis costs a page request nothing, then lets one probe through to see
 // whether it is back. Every error is a miss: the cache is disposable.
+//
+// Before the breaker opens, a request still never waits long for a dead
+// or hung cache: it waits for a call at most a few times the cache's usual
+// latency (wait), then goes on without it, while the call runs on to its
+// own timeout in the background and feeds the breaker.
 type l2 struct {
 	cache   core.Cache
 	breaker *gobreaker.CircuitBreaker[[][]byte]
 	ttl     time.Duration
 	timeout time.Duration
 	log     *slog.Logger
+	minWait time.Duration
+	latency atomic.Int64 // smoothed duration of successful calls, nanoseconds
+	hung    atomic.Int32 // calls running past the wait of the request that made them
 }
 
 // Circuit breaker and timing of the shared cache.
 const (
 	l2Timeout       = 250 * time.Millisecond // per cache call
+	l2MinWait       = 25 * time.Millisecond  // default of the least a request waits for a call
+	l2WaitFactor    = 4                      // times the usual latency a request waits
 	l2TripAfter     = 3                      // consecutive failures that open the breaker
 	l2OpenFor       = 5 * time.Second        // before one probe is let through
 	defaultL2TTL    = 24 * time.Hour         // of a generation's entries
@@ -40,16 +50,22 @@ const (
 	dbCheckEveryNth = 5 // generation windows; see currentGeneration
 )
 
-func newL2(cache core.Cache, ttl time.Duration, log *slog.Logger) *l2 {
+// errL2Slow is a call the request stopped waiting for.
+var errL2Slow = errors.New("shared cache did not answer in time; going on without it")
+
+func newL2(cache core.Cache, ttl, minWait time.Duration, log *slog.Logger) *l2 {
 	if cache == nil {
 		return nil
 	}
 	if ttl <= 0 {
 		ttl = defaultL2TTL
 	}
+	if minWait <= 0 {
+		minWait = l2MinWait
+	}
 	return &l2{
 		cache: cache,
-		ttl:   ttl, timeout: l2Timeout, log: log,
+		ttl:   ttl, timeout: l2Timeout, minWait: minWait, log: log,
 		breaker: gobreaker.NewCircuitBreaker[[][]byte](gobreaker.Settings{
 			Name:        "l2",
 			MaxRequests: 1,
@@ -62,19 +78,78 @@ func newL2(cache core.Cache, ttl time.Duration, log *slog.Logger) *l2 {
 	}
 }
 
-// call runs one cache operation under the breaker and a timeout.
+// wait is how long a request waits for one call: l2WaitFactor times the
+// smoothed latency of successful calls, at least minWait, at most the
+// call's timeout.
+func (c *l2) wait() time.Duration {
+	return min(max(l2WaitFactor*time.Duration(c.latency.Load()), c.minWait), c.timeout)
+}
+
+// observe folds a successful call's duration into the smoothed latency
+// (an exponential average weighting the new sample 1/8).
+func (c *l2) observe(d time.Duration) {
+	for {
+		old := c.latency.Load()
+		n := int64(d)
+		if old != 0 {
+			n = old + (int64(d)-old)/8
+		}
+		if c.latency.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// call runs one cache operation of a request under the breaker and a
+// timeout, waiting for it at most wait(): past that it returns errL2Slow
+// and the operation finishes in the background. While such an operation
+// is still running, the cache is taken to be hung: calls return errL2Slow
+// at once, so a request pays for a hung cache once, not once per call,
+// and only the first requests pay before the breaker opens.
 func (c *l2) call(ctx context.Context, op func(context.Context) ([][]byte, error)) ([][]byte, error) {
-	return c.breaker.Execute(func() ([][]byte, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
-		defer cancel()
-		return op(ctx)
-	})
+	if c.breaker.State() == gobreaker.StateOpen {
+		return nil, gobreaker.ErrOpenState
+	}
+	if c.hung.Load() > 0 {
+		return nil, errL2Slow
+	}
+	type result struct {
+		vals [][]byte
+		err  error
+	}
+	const running, finished, abandoned = 0, 1, 2
+	var state atomic.Int32
+	done := make(chan result, 1)
+	go func() {
+		start := time.Now()
+		vals, err := c.callFor(ctx, c.timeout, op)
+		if err == nil {
+			c.observe(time.Since(start))
+		}
+		done <- result{vals, err}
+		if !state.CompareAndSwap(running, finished) { // the request went on without it
+			c.hung.Add(-1)
+		}
+	}()
+	timer := time.NewTimer(c.wait())
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.vals, r.err
+	case <-timer.C:
+		if state.CompareAndSwap(running, abandoned) {
+			c.hung.Add(1)
+			return nil, errL2Slow
+		}
+		r := <-done
+		return r.vals, r.err
+	}
 }
 
 func (c *l2) get(ctx context.Context, keys ...string) [][]byte {
 	vals, err := c.call(ctx, func(ctx context.Context) ([][]byte, error) { return c.cache.Get(ctx, keys...) })
 	if err != nil {
-		if !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
+		if worthLogging(err) {
 			c.log.WarnContext(ctx, "shared cache read failed; going to the state store", "err", err)
 		}
 		return make([][]byte, len(keys))
@@ -84,9 +159,16 @@ func (c *l2) get(ctx context.Context, keys ...string) [][]byte {
 
 func (c *l2) set(ctx context.Context, entries ...core.CacheEntry) {
 	_, err := c.call(ctx, func(ctx context.Context) ([][]byte, error) { return nil, c.cache.Set(ctx, entries...) })
-	if err != nil && !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
+	if err != nil && worthLogging(err) {
 		c.log.WarnContext(ctx, "shared cache write failed", "err", err)
 	}
+}
+
+// worthLogging reports whether err is worth a log line: not the breaker turning
+// a call away, nor a call the request stopped waiting for (the breaker
+// reports a dead cache once, when it opens).
+func worthLogging(err error) bool {
+	return !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) && !errors.Is(err, errL2Slow)
 }
 
 // generation reads the announced generation; ok is false when the cache
@@ -100,9 +182,16 @@ func (c *l2) generation(ctx context.Context) (int64, bool) {
 	return g, err == nil
 }
 
-// announce tells every instance about a new generation.
+// repair announces gen on a request's path (see currentGeneration),
+// waiting no longer than any other call of a request.
+func (c *l2) repair(ctx context.Context, gen int64) {
+	c.call(ctx, func(ctx context.Context) ([][]byte, error) { return nil, c.cache.SetMax(ctx, generationKey, gen) })
+}
+
+// announce tells every instance about a new generation, after a publish:
+// it waits for the call's full timeout.
 func (c *l2) announce(ctx context.Context, gen int64) error {
-	_, err := c.call(ctx, func(ctx context.Context) ([][]byte, error) { return nil, c.cache.SetMax(ctx, generationKey, gen) })
+	_, err := c.callFor(ctx, c.timeout, func(ctx context.Context) ([][]byte, error) { return nil, c.cache.SetMax(ctx, generationKey, gen) })
 	return err
 }
 
@@ -170,32 +259,32 @@ func decodeResponse(data []byte, source cache.Tier) (*Response, bool) {
 
 // loadThroughTiers fills an L1 miss: this generation's copy from L2 if
 // there is one, else render from the state store and write L2 in one
-// pipelined call, else (the store is down) the last good copy from L2.
+// pipelined call, else (the store is down, or the render panicked) the
+// last good copy from L2, else the newest copy this process holds of the
+// path (stale.go).
 func (s *Service) loadThroughTiers(ctx context.Context, key, baseURL, path string) (*Response, error) {
+	newestKey := s.tenant + "|" + baseURL + "|" + path
 	if s.l2 == nil {
 		resp, err := s.loadFromStore(ctx, baseURL, path)
-		if err == nil {
-			resp.Source = cache.TierL3
+		if err != nil {
+			return s.stale(ctx, "", newestKey, path, err)
 		}
-		return resp, err
+		resp.Source = cache.TierL3
+		s.newest.put(newestKey, resp)
+		return resp, nil
 	}
 	s.noteBase(ctx, baseURL)
 	currentKey, lastKey := l2Keys(key, s.tenant, baseURL, path)
 	if resp, ok := decodeResponse(s.l2.get(ctx, currentKey)[0], cache.TierL2Hit); ok {
+		s.newest.put(newestKey, resp)
 		return resp, nil
 	}
 	resp, err := s.loadFromStore(ctx, baseURL, path)
 	if err != nil {
-		// Only now is the last good copy worth a second read.
-		if core.ErrorCode(err) == core.EUNAVAILABLE {
-			if stale, ok := decodeResponse(s.l2.get(ctx, lastKey)[0], cache.TierStale); ok {
-				s.log.WarnContext(ctx, "state store unreachable; serving the last good copy", "path", path, "err", err)
-				return stale, nil
-			}
-		}
-		return nil, err
+		return s.stale(ctx, lastKey, newestKey, path, err)
 	}
 	resp.Source = cache.TierL3
+	s.newest.put(newestKey, resp)
 	if resp.vary != nil {
 		return resp, nil // made for one request: never shared (request.go)
 	}
@@ -204,6 +293,27 @@ func (s *Service) loadThroughTiers(ctx context.Context, key, baseURL, path strin
 		core.CacheEntry{Key: currentKey, Value: encoded, TTL: s.l2.ttl},
 		core.CacheEntry{Key: lastKey, Value: encoded, TTL: lastGoodTTL})
 	return resp, nil
+}
+
+// stale answers a load that failed with err. When the failure is the
+// store's (or the renderer's, see stale.go), it serves the last good copy
+// in L2 under lastKey (read only now; "" without L2), else the newest copy
+// this process holds; else it returns err.
+func (s *Service) stale(ctx context.Context, lastKey, newestKey, path string, err error) (*Response, error) {
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		return nil, err
+	}
+	if lastKey != "" {
+		if resp, ok := decodeResponse(s.l2.get(ctx, lastKey)[0], cache.TierStale); ok {
+			s.log.WarnContext(ctx, "page cannot be loaded; serving the shared cache's last good copy", "path", path, "err", err)
+			return resp, nil
+		}
+	}
+	if resp, ok := s.newest.get(newestKey); ok {
+		s.log.WarnContext(ctx, "page cannot be loaded; serving the newest copy this instance holds", "path", path, "err", err)
+		return resp, nil
+	}
+	return nil, err
 }
 
 // storeHealth remembers whether the last call to the state store failed

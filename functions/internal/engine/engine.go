@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if wrapStore != nil {
 		store = wrapStore(raw)
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger})
 	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger)
 	if err != nil {
 		store.Close()

@@ -105,6 +105,9 @@ func Start(t testing.TB, opts Options) *Engine {
 	env := map[string]string{
 		"FRONTBASE_LOCAL_DB_PATH": filepath.Join(t.TempDir(), "pages.db"),
 		"FRONTBASE_SYSTEM_KEY":    Key,
+		// Tests that count L2 hits must not see a loaded machine's stall
+		// as a hung cache; tests of a hung cache set it back to "".
+		"FRONTBASE_CACHE_WAIT": "250ms",
 	}
 	if opts.Servers == nil && strings.HasPrefix(opts.Mode, "cloud") {
 		opts.Servers = StartServers(t, opts.Mode)
