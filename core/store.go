@@ -41,6 +41,9 @@ type Store interface {
 	// DeletePage unpublishes a page: ENOTFOUND when there is none.
 	DeletePage(ctx context.Context, tenant, slug string) (generation int64, err error)
 	SaveSettings(ctx context.Context, tenant string, s *Settings) (generation int64, err error)
+	// MergeSettings changes only the members a settings push names (null
+	// clears one) in one atomic write, and returns the settings after it.
+	MergeSettings(ctx context.Context, tenant string, patch *SettingsPatch) (generation int64, settings *Settings, err error)
 
 	// Versions lists the tenant's kept site versions, newest first. Every
 	// write that changes pages or settings (publish, unpublish, settings,

@@ -67,7 +67,7 @@ func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core
 	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
 	for i, req := range reqs {
 		r := res.Pages[i]
-		path := "/" + req.Page.Slug
+		path := core.SlugPath(req.Page.Slug)
 		if req.Page.IsHomepage {
 			path = "/"
 		}

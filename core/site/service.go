@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,8 @@ type Options struct {
 	// Source names who publishes through this service in the site
 	// versions it writes: "api" (the default) or the CLI's "cli:local".
 	Source string
+	// Headers are the engine-wide security headers of pages (policy.go).
+	Headers HeaderDefaults
 }
 
 // Service serves and publishes one engine's pages.
@@ -55,6 +58,11 @@ type Service struct {
 
 	// The base URLs this process recorded in the shared cache (keep.go).
 	bases baseRecorder
+
+	// The IP blocklist and security headers of the current generation
+	// (policy.go).
+	policy  policyCache
+	headers HeaderDefaults
 
 	// Preview drafts kept in process when there is no shared cache
 	// (preview.go).
@@ -82,6 +90,7 @@ func New(store core.Store, opts Options) *Service {
 		source:   opts.Source,
 		ttl:      opts.L1TTL,
 		log:      opts.Logger,
+		headers:  opts.Headers,
 	}
 }
 
@@ -161,7 +170,7 @@ func (s *Service) published(ctx context.Context, generation int64, plan *keepPla
 // for absolute URLs when the settings name no appUrl.
 func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, cache.Tier, error) {
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
-		return redirect(http.StatusPermanentRedirect, strings.TrimRight(path, "/"), 24*time.Hour), cache.TierL1Hit, nil
+		return redirect(http.StatusPermanentRedirect, (&url.URL{Path: strings.TrimRight(path, "/")}).EscapedPath(), 24*time.Hour), cache.TierL1Hit, nil
 	}
 	gen := s.currentGeneration(ctx)
 	// The UTC day is in the key because pages may show system.date/year
@@ -279,18 +288,24 @@ func contentHash(doc []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// DeletePage unpublishes a page of the service's tenant.
-func (s *Service) DeletePage(ctx context.Context, slug string) error {
+// DeletePage unpublishes a page of the service's tenant. Unpublishing a
+// page that is not published succeeds (found false), as the TypeScript
+// engine answers it: the control plane unpublishes from every target, and
+// a page may never have reached this one.
+func (s *Service) DeletePage(ctx context.Context, slug string) (found bool, err error) {
 	if msg := core.ValidSlug(slug); msg != "" {
-		return &core.Error{Code: core.EINVALID, Message: "slug: " + msg, Details: []core.FieldError{{Path: "slug", Message: msg}}}
+		return false, &core.Error{Code: core.EINVALID, Message: "slug: " + msg, Details: []core.FieldError{{Path: "slug", Message: msg}}}
 	}
 	gen, err := s.store.DeletePage(ctx, s.tenant, slug)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	// Every other page is as it was, unless the not-found page went.
 	s.published(ctx, gen, &keepPlan{tenant: s.tenant, others: slug != core.NotFoundSlug, changed: map[string]bool{slug: true}})
-	return nil
+	return true, nil
 }
 
 // Page returns a stored page for management, public or not.
@@ -311,12 +326,14 @@ func (s *Service) Settings(ctx context.Context) (*core.Settings, error) {
 	return s.store.Settings(ctx, s.tenant)
 }
 
-// SaveSettings replaces the tenant's project settings.
-func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) error {
-	gen, err := s.store.SaveSettings(ctx, s.tenant, settings)
+// SaveSettings applies a settings push to the tenant's project settings:
+// the members it names change, the others stay (core.SettingsPatch). It
+// returns the settings after the push.
+func (s *Service) SaveSettings(ctx context.Context, patch *core.SettingsPatch) (*core.Settings, error) {
+	gen, settings, err := s.store.MergeSettings(ctx, s.tenant, patch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.published(ctx, gen, nil) // every page shows the settings
-	return nil
+	return settings, nil
 }

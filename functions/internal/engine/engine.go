@@ -77,7 +77,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger,
+		Headers: site.HeaderDefaults{FrameAncestors: cfg.FrameAncestors, ReferrerPolicy: cfg.ReferrerPolicy, CSP: cfg.CSP}})
 	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors)
 	if err != nil {
 		store.Close()
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	views, flusher := newAnalytics(cfg, counters, sharedCache, logger)
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
-		Workflows: workflows, Analytics: views,
+		Workflows: workflows, Analytics: views, TrustedProxies: cfg.TrustedProxies,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
