@@ -53,9 +53,9 @@ func (h *handler) deletePage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": slug, "found": found, "message": msg})
 }
 
-// onePage names the field errors of a one-page publish from its page
-// ("page.version"), where the site publish names them by index
-// ("pages[0].version").
+// onePage names the field errors of a one-page publish relative to the
+// page ("version"), as DecodeImport names them, where the site publish
+// names them by index ("pages[0].version").
 func onePage(err error) error {
 	var e *core.Error
 	if !errors.As(err, &e) || len(e.Details) == 0 {
@@ -64,7 +64,7 @@ func onePage(err error) error {
 	out := *e
 	out.Details = make([]core.FieldError, len(e.Details))
 	for i, d := range e.Details {
-		d.Path = strings.Replace(d.Path, "pages[0]", "page", 1)
+		d.Path = strings.TrimPrefix(d.Path, "pages[0].")
 		out.Details[i] = d
 	}
 	return &out
