@@ -86,4 +86,3 @@ func customHead(html string) string {
 	}
 	return html
 }
-
