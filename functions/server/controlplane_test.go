@@ -255,3 +255,45 @@ func between(s, from, to string) string {
 	out, _, _ := strings.Cut(rest, to)
 	return out
 }
+
+// TestIPBlocklistBehindTrustedProxies: behind a trusted proxy the
+// blocklist reads the client from X-Forwarded-For as rate limits do
+// (ratelimit.ClientIP), single addresses and CIDR ranges alike, on pages
+// and public workflow routes, never on the management API.
+func TestIPBlocklistBehindTrustedProxies(t *testing.T) {
+	e := enginetest.Start(t, enginetest.Options{Env: map[string]string{"FRONTBASE_TRUSTED_PROXIES": "127.0.0.1/32, ::1/128"}})
+	if status, _, raw := manage(t, e, "POST", "/api/import", controlPlanePage("p", "about", "About", 1, true)); status != 200 {
+		t.Fatalf("import: %d %s", status, raw)
+	}
+	if status, _, raw := manage(t, e, "POST", "/api/import/settings",
+		`{"securityConfig": {"ipBlocklist": {"_default": ["203.0.113.7", "198.51.100.0/24", "2001:db8::/32"], "other": ["192.0.2.1"]}}}`); status != 200 {
+		t.Fatalf("push: %d %s", status, raw)
+	}
+	for xff, want := range map[string]int{
+		"203.0.113.7":             403,
+		"198.51.100.200":          403,
+		"2001:db8::1":             403,
+		"::ffff:203.0.113.7":      403, // IPv4-mapped: the same client
+		"203.0.113.8":             200,
+		"192.0.2.1":               200, // another tenant's list
+		"203.0.113.7, 198.18.0.1": 200, // the right-most untrusted hop is the client
+		"198.18.0.1, 203.0.113.7": 403,
+		"":                        200, // the proxy itself
+	} {
+		headers := []string{}
+		if xff != "" {
+			headers = []string{"X-Forwarded-For", xff}
+		}
+		if resp, _ := e.Do(t, "GET", "/about", nil, headers...); resp.StatusCode != want {
+			t.Errorf("X-Forwarded-For %q: %d, want %d", xff, resp.StatusCode, want)
+		}
+	}
+	resp, body := e.Do(t, "POST", "/api/public/execute/wf-1", strings.NewReader(`{}`), "X-Forwarded-For", "203.0.113.7", "Content-Type", "application/json")
+	if resp.StatusCode != 403 || !strings.Contains(body, `"success":false`) {
+		t.Errorf("public workflow route from a blocked client: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = e.Do(t, "GET", "/api/import/settings", nil, "X-Forwarded-For", "203.0.113.7", "X-System-Key", e.Key)
+	if resp.StatusCode != 200 {
+		t.Errorf("management API from a blocked address: %d", resp.StatusCode)
+	}
+}
