@@ -42,8 +42,12 @@ type Policy struct {
 	generation int64
 	retryAt    int64 // unix nanos; set when the settings could not be read
 
-	exact  map[netip.Addr]struct{}
-	ranges []netip.Prefix
+	// The blocklist: addresses, and ranges by prefix length, so that a
+	// check costs one map lookup per distinct length however long the
+	// list is.
+	exact    map[netip.Addr]struct{}
+	ranges   map[int]map[netip.Prefix]struct{}
+	rangeLen []int
 
 	CSP, FrameOptions, ReferrerPolicy []string // nil: header not sent
 }
@@ -61,9 +65,14 @@ func (p *Policy) Blocks(ip string) bool {
 	if _, ok := p.exact[a]; ok {
 		return true
 	}
-	for _, r := range p.ranges {
-		if r.Contains(a) {
-			return true
+	for _, bits := range p.rangeLen {
+		if bits > a.BitLen() {
+			continue
+		}
+		if pr, err := a.Prefix(bits); err == nil {
+			if _, ok := p.ranges[bits][pr]; ok {
+				return true
+			}
 		}
 	}
 	return false
@@ -119,9 +128,16 @@ func (s *Service) buildPolicy(gen int64, settings *core.Settings) *Policy {
 				p.exact = map[netip.Addr]struct{}{}
 			}
 			p.exact[pr.Addr()] = struct{}{}
-		} else {
-			p.ranges = append(p.ranges, pr)
+			continue
 		}
+		if p.ranges == nil {
+			p.ranges = map[int]map[netip.Prefix]struct{}{}
+		}
+		if p.ranges[pr.Bits()] == nil {
+			p.ranges[pr.Bits()] = map[netip.Prefix]struct{}{}
+			p.rangeLen = append(p.rangeLen, pr.Bits())
+		}
+		p.ranges[pr.Bits()][pr] = struct{}{}
 	}
 	h := settings.SecurityHeaders()
 	d := s.headers
