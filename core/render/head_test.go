@@ -59,10 +59,10 @@ func TestTrackingTags(t *testing.T) {
 
 func TestCustomHeadCannotBreakTheDocument(t *testing.T) {
 	for in, want := range map[string]string{
-		`<meta name="v" content="1">`:               `<meta name="v" content="1">`,
-		`<script>a()</script></head><body>x`:        `<script>a()</script>x`,
-		"<script>unclosed":                          "<script>unclosed</script>",
-		"<!-- open":                                 "<!-- open-->",
+		`<meta name="v" content="1">`:                `<meta name="v" content="1">`,
+		`<script>a()</script></head><body>x`:         `<script>a()</script>x`,
+		"<script>unclosed":                           "<script>unclosed</script>",
+		"<!-- open":                                  "<!-- open-->",
 		"<HTML lang=x><style>b{}</STYLE></Html>\x00": "<style>b{}</STYLE>",
 	} {
 		if got := customHead(in); got != want {
