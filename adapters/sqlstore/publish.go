@@ -104,11 +104,14 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 			res.Pages[i] = core.PublishResult{Unchanged: true, Version: old.version, Generation: gen, PublishedAt: at}
 			continue
 		}
-		// The control plane's versions: a different page that is not newer
-		// than the stored one is refused unless forced, as the TypeScript
-		// engine refuses it (an identical republish was found unchanged
-		// above, so a retried publish is not a conflict).
-		if ok && !pi.Force && p.Version != nil && old.docVersion.Valid && old.docVersion.Float64 >= *p.Version {
+		// The control plane's versions: a page older than the stored one
+		// is refused unless forced, as the TypeScript engine refuses it, so
+		// that a late or replayed publish cannot overwrite a newer page.
+		// Unlike the TypeScript engine, an equal version is not a conflict:
+		// an identical republish was found unchanged above (a retry), and
+		// an edited page republished under the same version (the command
+		// line's directories) is told apart by its content hash.
+		if ok && !pi.Force && p.Version != nil && old.docVersion.Valid && old.docVersion.Float64 > *p.Version {
 			conflicts = append(conflicts, core.FieldError{Path: fmt.Sprintf("pages[%d].version", i), Message: fmt.Sprintf(
 				"version conflict: the engine has version %s of %q and this page is version %s; send force: true to overwrite",
 				formatVersion(old.docVersion.Float64), p.Slug, formatVersion(*p.Version))})

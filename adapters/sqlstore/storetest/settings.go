@@ -67,8 +67,8 @@ func MergeSettings(t *testing.T, s core.Store) {
 }
 
 // VersionConflicts checks the control plane's page versions: a publish
-// that is not forced and not newer than the stored page is refused, with
-// the page's path, unless it is the same content (a retry).
+// that is not forced and older than the stored page is refused, with the
+// page's path; the same version is a retry or an edit, not a conflict.
 func VersionConflicts(t *testing.T, s core.Store) {
 	ctx := context.Background()
 	page := func(content string, version float64, force bool) core.PublishPageInput {
@@ -87,7 +87,7 @@ func VersionConflicts(t *testing.T, s core.Store) {
 	if res, err := publish(page("A", 5, false)); err != nil || !res.Pages[0].Unchanged {
 		t.Errorf("a retried publish: %+v %v, want unchanged", res, err)
 	}
-	for _, v := range []float64{3, 5} {
+	for _, v := range []float64{3, 4.5} {
 		_, err := publish(sitePage("other", "fine", "F", false), page("B", v, false))
 		if core.ErrorCode(err) != core.ECONFLICT {
 			t.Errorf("version %v over 5: %v, want a conflict", v, err)
@@ -101,10 +101,13 @@ func VersionConflicts(t *testing.T, s core.Store) {
 	if p, err := s.Page(ctx, "", "fine"); err == nil && p != nil {
 		t.Errorf("a conflicting batch wrote its other page")
 	}
-	if res, err := publish(page("B", 3, true)); err != nil || res.Pages[0].Unchanged {
+	if res, err := publish(page("B", 5, false)); err != nil || res.Pages[0].Unchanged {
+		t.Errorf("an edit under the same version: %+v %v, want written", res, err)
+	}
+	if res, err := publish(page("C", 3, true)); err != nil || res.Pages[0].Unchanged {
 		t.Errorf("forced older version: %+v %v, want written", res, err)
 	}
-	if _, err := publish(page("C", 4, false)); err != nil {
+	if _, err := publish(page("D", 4, false)); err != nil {
 		t.Errorf("newer version: %v", err)
 	}
 	// Pages without a version are not compared.
