@@ -478,3 +478,29 @@ func (s *Settings) ApplyPatch(p *SettingsPatch) (*Settings, error) {
 	}
 	return &out, nil
 }
+
+// Redacted returns s for an API answer: the bot protection secret the
+// security sync carries (securityConfig.botProtection.secretKey) is
+// replaced; it is stored, never shown back.
+func (s *Settings) Redacted() *Settings {
+	if s == nil || s.Extra["securityConfig"] == nil {
+		return s
+	}
+	var cfg map[string]json.RawMessage
+	if json.Unmarshal(s.Extra["securityConfig"], &cfg) != nil || cfg["botProtection"] == nil {
+		return s
+	}
+	var bot map[string]json.RawMessage
+	if json.Unmarshal(cfg["botProtection"], &bot) != nil || bot["secretKey"] == nil || string(bot["secretKey"]) == `""` || string(bot["secretKey"]) == "null" {
+		return s
+	}
+	bot["secretKey"] = json.RawMessage(`"[redacted]"`)
+	cfg["botProtection"], _ = json.Marshal(bot)
+	out := *s
+	out.Extra = make(map[string]json.RawMessage, len(s.Extra))
+	for k, v := range s.Extra {
+		out.Extra[k] = v
+	}
+	out.Extra["securityConfig"], _ = json.Marshal(cfg)
+	return &out
+}

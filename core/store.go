@@ -105,6 +105,9 @@ type PublishPageInput struct {
 	Document    []byte // the page's JSON as stored, unknown fields included
 	ContentHash string
 	Force       bool
+	// CheckVersion: refuse the page (ECONFLICT) when it is not forced and
+	// its version is older than the stored page's (POST /api/import).
+	CheckVersion bool
 }
 
 // PublishResult says what a publish did.

@@ -28,6 +28,9 @@ type ImportRequest struct {
 	Page     *Page
 	Document json.RawMessage // the page exactly as sent, unknown fields included
 	Force    bool
+	// CheckVersion: an older page.version than the stored one conflicts
+	// unless forced, as in the TypeScript engine's POST /api/import.
+	CheckVersion bool
 }
 
 // DecodeImport parses and validates a publish request. Every problem is

@@ -111,7 +111,7 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 		// an identical republish was found unchanged above (a retry), and
 		// an edited page republished under the same version (the command
 		// line's directories) is told apart by its content hash.
-		if ok && !pi.Force && p.Version != nil && old.docVersion.Valid && old.docVersion.Float64 > *p.Version {
+		if ok && pi.CheckVersion && !pi.Force && p.Version != nil && old.docVersion.Valid && old.docVersion.Float64 > *p.Version {
 			conflicts = append(conflicts, core.FieldError{Path: fmt.Sprintf("pages[%d].version", i), Message: fmt.Sprintf(
 				"version conflict: the engine has version %s of %q and this page is version %s; send force: true to overwrite",
 				formatVersion(old.docVersion.Float64), p.Slug, formatVersion(*p.Version))})
@@ -184,9 +184,27 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 // slugs, the tenant's settings (nil when none were saved) and the
 // generation.
 func (s *Store) readForPublish(ctx context.Context, tenant string, pages []core.PublishPageInput) (map[string]storedPage, *core.Settings, int64, error) {
-	args := []any{tenant}
+	// The stored document's version is read only for the pages the
+	// conflict check compares (CheckVersion, not forced, with a version):
+	// reading it means parsing the document, which a site publish must
+	// not pay for.
+	var args []any
 	var q strings.Builder
-	q.WriteString(`SELECT 'page', slug, id, content_hash, is_homepage, version, published_at, document ->> '$.version' FROM pages WHERE tenant = ? AND slug IN (''`)
+	q.WriteString(`SELECT 'page', slug, id, content_hash, is_homepage, version, published_at, `)
+	var versioned []any
+	for _, p := range pages {
+		if p.CheckVersion && !p.Force && p.Page.Version != nil {
+			versioned = append(versioned, p.Page.Slug)
+		}
+	}
+	if len(versioned) == 0 {
+		q.WriteString("NULL")
+	} else {
+		q.WriteString(`CASE WHEN slug IN (?` + strings.Repeat(", ?", len(versioned)-1) + `) THEN document ->> '$.version' END`)
+		args = append(args, versioned...)
+	}
+	args = append(args, tenant)
+	q.WriteString(` FROM pages WHERE tenant = ? AND slug IN (''`)
 	for _, p := range pages {
 		q.WriteString(", ?")
 		args = append(args, p.Page.Slug)

@@ -99,7 +99,7 @@ func (h *handler) getSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted()})
 }
 
 func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +122,7 @@ func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s, "message": "Settings saved"})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted(), "message": "Settings saved"})
 }
 
 // health is public and minimal; with the system key it also reports the

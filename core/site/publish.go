@@ -52,7 +52,7 @@ func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core
 		if err != nil {
 			return nil, err
 		}
-		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force}
+		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force, CheckVersion: req.CheckVersion}
 	}
 	in.Tenant, in.Source = tenant, source
 	res, err := s.store.PublishPages(ctx, in)

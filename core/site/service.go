@@ -261,7 +261,9 @@ type ImportResult struct {
 
 // Import publishes one validated page: PublishSite with one page.
 func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL string) (*ImportResult, error) {
-	res, err := s.PublishSite(ctx, []*core.ImportRequest{req}, nil, baseURL)
+	checked := *req
+	checked.CheckVersion = true
+	res, err := s.PublishSite(ctx, []*core.ImportRequest{&checked}, nil, baseURL)
 	if err != nil {
 		return nil, err
 	}

@@ -135,6 +135,9 @@ func TestControlPlanePublishContract(t *testing.T) {
 				t.Errorf("after the three pushes, settings lack %s: %s", k, raw)
 			}
 		}
+		if !strings.Contains(raw, `"secretKey":"[redacted]"`) {
+			t.Errorf("the bot protection secret is shown back: %s", raw)
+		}
 
 		// The blocklist, with the client address rate limits use: the
 		// test client connects from loopback, which is not trusted here,

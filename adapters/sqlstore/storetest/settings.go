@@ -76,6 +76,7 @@ func VersionConflicts(t *testing.T, s core.Store) {
 		p.Page.Version = &version
 		p.Document = []byte(strings.Replace(string(p.Document), `{"id"`, fmt.Sprintf(`{"version":%v,"id"`, version), 1))
 		p.Force = force
+		p.CheckVersion = true
 		return p
 	}
 	publish := func(pages ...core.PublishPageInput) (*core.PublishPagesResult, error) {
