@@ -17,7 +17,7 @@ import (
 func (h *handler) blocklisted(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if limitable(r.URL.Path) {
-			if p := h.site.Policy(r.Context()); p.Blocks(ratelimit.ClientIP(r, h.opts.TrustedProxies)) {
+			if p := h.site.Policy(r.Context()); p.HasBlocklist() && p.Blocks(ratelimit.ClientIP(r, h.opts.TrustedProxies)) {
 				w.Header().Set("Cache-Control", "no-store")
 				refuse(w, r, core.Errorf(core.EFORBIDDEN, "Access denied. Your IP address is blocked."))
 				return

@@ -52,6 +52,10 @@ type Policy struct {
 	CSP, FrameOptions, ReferrerPolicy []string // nil: header not sent
 }
 
+// HasBlocklist reports whether any address is blocked: when none is, the
+// client address need not even be worked out.
+func (p *Policy) HasBlocklist() bool { return p != nil && (len(p.exact) > 0 || len(p.ranges) > 0) }
+
 // Blocks reports whether the client address ip is on the blocklist.
 func (p *Policy) Blocks(ip string) bool {
 	if p == nil || (len(p.exact) == 0 && len(p.ranges) == 0) {
