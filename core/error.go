@@ -11,6 +11,7 @@ const (
 	EINVALID      = "invalid"      // the caller sent something we cannot accept
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist (or is not public)
 	EUNAUTHORIZED = "unauthorized" // missing or wrong credentials
+	EFORBIDDEN    = "forbidden"    // the caller may not do this (a blocked address)
 	ECONFLICT     = "conflict"     // a write lost against newer state
 	ETOOLARGE     = "too_large"    // a body or document over its limit
 	EUNAVAILABLE  = "unavailable"  // a dependency is down

@@ -41,6 +41,9 @@ type Store interface {
 	// DeletePage unpublishes a page: ENOTFOUND when there is none.
 	DeletePage(ctx context.Context, tenant, slug string) (generation int64, err error)
 	SaveSettings(ctx context.Context, tenant string, s *Settings) (generation int64, err error)
+	// MergeSettings changes only the members a settings push names (null
+	// clears one) in one atomic write, and returns the settings after it.
+	MergeSettings(ctx context.Context, tenant string, patch *SettingsPatch) (generation int64, settings *Settings, err error)
 
 	// Versions lists the tenant's kept site versions, newest first. Every
 	// write that changes pages or settings (publish, unpublish, settings,
@@ -102,6 +105,9 @@ type PublishPageInput struct {
 	Document    []byte // the page's JSON as stored, unknown fields included
 	ContentHash string
 	Force       bool
+	// CheckVersion: refuse the page (ECONFLICT) when it is not forced and
+	// its version is older than the stored page's (POST /api/import).
+	CheckVersion bool
 }
 
 // PublishResult says what a publish did.

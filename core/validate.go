@@ -9,13 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Limits that keep one hostile or broken document from costing the engine
 // more than a normal page would.
 const (
-	MaxSlugLength      = 200
+	MaxSlugLength      = 100 // characters: the control plane's pages.slug column
 	MaxComponentDepth  = 64
 	MaxComponents      = 10000
 	MaxCSSBundleLength = 2 << 20
@@ -27,6 +28,9 @@ type ImportRequest struct {
 	Page     *Page
 	Document json.RawMessage // the page exactly as sent, unknown fields included
 	Force    bool
+	// CheckVersion: an older page.version than the stored one conflicts
+	// unless forced, as in the TypeScript engine's POST /api/import.
+	CheckVersion bool
 }
 
 // DecodeImport parses and validates a publish request. Every problem is
@@ -80,63 +84,50 @@ func DecodeImport(data []byte) (*ImportRequest, error) {
 	return req, nil
 }
 
-// DecodeSettings parses and validates project settings.
-func DecodeSettings(data []byte) (*Settings, error) {
-	root, err := decodeGeneric(data)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := root.(map[string]any)
-	if !ok {
-		return nil, invalid([]FieldError{{Path: "$", Message: "must be an object"}})
-	}
-	v := &validator{}
-	for _, k := range []string{"siteName", "siteDescription", "faviconUrl", "logoUrl", "appUrl"} {
-		if val, present := obj[k]; present && val != nil {
-			v.str(k, val)
-		}
-	}
-	if s, ok := obj["appUrl"].(string); ok && s != "" {
-		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add("appUrl", "must be an absolute http(s) URL")
-		}
-	}
-	if len(v.errs) > 0 {
-		return nil, invalid(v.errs)
-	}
-	var s Settings
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, &Error{Code: EINVALID, Message: "settings do not match the expected shape", Err: err}
-	}
-	s.AppURL = strings.TrimRight(s.AppURL, "/")
-	return &s, nil
-}
-
 // ValidSlug reports why a page slug is unacceptable, or "" when it is fine.
-// Slugs are path segments joined by "/" (nested pages such as
-// docs/getting-started); nothing in them may climb, hide or break a path.
+// The builder's slug field is free text and the control plane stores up to
+// 100 characters of it, so a slug may be in any script and hold spaces
+// ("über-uns", "my page"): it is served at its percent-encoded path
+// (SlugPath). Slugs are path segments joined by "/" (nested pages such as
+// docs/getting-started); nothing in them may climb, hide or break a path:
+// no empty, "." or ".." segments, no control characters, no bidirectional
+// overrides, and no more characters than the builder can produce.
 func ValidSlug(slug string) string {
 	switch {
 	case slug == "":
 		return "required"
-	case len(slug) > MaxSlugLength:
-		return fmt.Sprintf("longer than %d bytes", MaxSlugLength)
 	case !utf8.ValidString(slug):
 		return "not valid UTF-8"
+	case utf8.RuneCountInString(slug) > MaxSlugLength:
+		return fmt.Sprintf("longer than %d characters", MaxSlugLength)
 	case strings.HasPrefix(slug, "/") || strings.HasSuffix(slug, "/"):
 		return "must not start or end with /"
+	case strings.TrimSpace(slug) == "":
+		return "must not be blank"
+	}
+	for _, r := range slug {
+		if unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == utf8.RuneError {
+			return fmt.Sprintf("must not contain control characters (found %U)", r)
+		}
 	}
 	for _, seg := range strings.Split(slug, "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return "must not contain empty, . or .. segments"
 		}
-		for _, r := range seg {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-				return fmt.Sprintf("must contain only letters, digits, '-', '_', '.' and '/' (found %q)", r)
-			}
-		}
 	}
 	return ""
+}
+
+// SlugPath is the URL path a page with this slug is served at, each
+// segment percent-encoded: "über uns" is "/%C3%BCber%20uns".
+func SlugPath(slug string) string {
+	var b strings.Builder
+	b.Grow(len(slug) + 8)
+	for _, seg := range strings.Split(slug, "/") {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(seg))
+	}
+	return b.String()
 }
 
 func decodeGeneric(data []byte) (any, error) {

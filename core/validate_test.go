@@ -23,7 +23,7 @@ func TestDecodeImportReportsEveryProblemWithItsPath(t *testing.T) {
 			{"type": "Section", "children": [{"id": "x"}]}]}}}`,
 			[]string{"layoutData.content[3].children[0].type: required"}},
 		{"slug climbs", `{"page": {"id": "p", "slug": "../etc", "layoutData": {"content": []}}}`, []string{"slug: must not contain empty, . or .. segments"}},
-		{"slug with NUL", `{"page": {"id": "p", "slug": "a\u0000b", "layoutData": {"content": []}}}`, []string{"slug: must contain only"}},
+		{"slug with NUL", `{"page": {"id": "p", "slug": "a\u0000b", "layoutData": {"content": []}}}`, []string{"slug: must not contain control characters"}},
 		{"slug with leading slash", `{"page": {"id": "p", "slug": "/a", "layoutData": {"content": []}}}`, []string{"slug: must not start or end with /"}},
 		{"wrong types", `{"force": "yes", "page": {"id": 7, "slug": "a", "isPublic": "no", "seoData": {"keywords": [1]},
 			"layoutData": {"content": [{"type": "Text", "props": [], "children": {}, "visibility": {"mobile": 1}}]}}}`,
@@ -122,12 +122,26 @@ func TestValidSlug(t *testing.T) {
 		ok   bool
 	}{
 		{"about", true}, {"docs/getting-started", true}, {"v1.2", true}, {"404", true},
-		{"", false}, {"a//b", false}, {"a/../b", false}, {"..", false}, {"a/", false},
-		{"a b", false}, {"a\x00", false}, {"a?b", false}, {"a%2e", false}, {strings.Repeat("a", MaxSlugLength+1), false},
+		// The builder's slug field is free text: any script, spaces, punctuation.
+		{"über-uns", true}, {"my page", true}, {"会社概要", true}, {"a?b", true}, {"a%2e", true},
+		{strings.Repeat("é", MaxSlugLength), true},
+		{"", false}, {"a//b", false}, {"a/../b", false}, {"..", false}, {"a/./b", false}, {"a/", false}, {"/a", false},
+		{"a\x00", false}, {"a\nb", false}, {"a\x7fb", false}, {"a\u0085b", false}, {"a\u202eb", false}, {"   ", false},
+		{"a\xffb", false}, {strings.Repeat("é", MaxSlugLength+1), false},
 	}
 	for _, tt := range tests {
 		if got := ValidSlug(tt.slug) == ""; got != tt.ok {
 			t.Errorf("ValidSlug(%q) ok = %v, want %v", tt.slug, got, tt.ok)
+		}
+	}
+}
+
+func TestSlugPath(t *testing.T) {
+	for slug, want := range map[string]string{
+		"about": "/about", "über uns": "/%C3%BCber%20uns", "docs/a b": "/docs/a%20b", "a?b#c": "/a%3Fb%23c", "100%": "/100%25",
+	} {
+		if got := SlugPath(slug); got != want {
+			t.Errorf("SlugPath(%q) = %q, want %q", slug, got, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +18,9 @@ type storedPage struct {
 	id, hash, published string
 	home                bool
 	version             int64
+	// docVersion is the control plane's version of the stored page (the
+	// document's "version"), when it sent one.
+	docVersion sql.NullFloat64
 }
 
 // PublishPages stores pages and settings in one batch; see core.Store. It
@@ -86,9 +91,11 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 		stmts   []Stmt
 		changed []int // indexes into in.Pages, in batch order
 	)
+	var conflicts []core.FieldError
 	for i, pi := range in.Pages {
 		p := pi.Page
-		if old, ok := stored[p.Slug]; ok && !pi.Force && pi.ContentHash != "" &&
+		old, ok := stored[p.Slug]
+		if ok && !pi.Force && pi.ContentHash != "" &&
 			old.id == p.ID && old.hash == pi.ContentHash && old.home == p.IsHomepage {
 			at, err := parseTime(old.published)
 			if err != nil {
@@ -97,10 +104,30 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 			res.Pages[i] = core.PublishResult{Unchanged: true, Version: old.version, Generation: gen, PublishedAt: at}
 			continue
 		}
+		// The control plane's versions: a page older than the stored one
+		// is refused unless forced, as the TypeScript engine refuses it, so
+		// that a late or replayed publish cannot overwrite a newer page.
+		// Unlike the TypeScript engine, an equal version is not a conflict:
+		// an identical republish was found unchanged above (a retry), and
+		// an edited page republished under the same version (the command
+		// line's directories) is told apart by its content hash.
+		if ok && pi.CheckVersion && !pi.Force && p.Version != nil && old.docVersion.Valid && old.docVersion.Float64 > *p.Version {
+			conflicts = append(conflicts, core.FieldError{Path: fmt.Sprintf("pages[%d].version", i), Message: fmt.Sprintf(
+				"version conflict: the engine has version %s of %q and this page is version %s; send force: true to overwrite",
+				formatVersion(old.docVersion.Float64), p.Slug, formatVersion(*p.Version))})
+			continue
+		}
 		changed = append(changed, i)
 		stmts = append(stmts, Stmt{`SELECT id FROM pages WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}})
 		stmts = append(stmts, pageStmts(tenant, pi, now)...)
 		stmts = append(stmts, Stmt{`SELECT version FROM slug_versions WHERE tenant = ? AND slug = ?`, []any{tenant, p.Slug}})
+	}
+	if len(conflicts) > 0 {
+		msg := conflicts[0].Message
+		if len(conflicts) > 1 {
+			msg = fmt.Sprintf("%s (and %d more conflicts)", msg, len(conflicts)-1)
+		}
+		return nil, &core.Error{Code: core.ECONFLICT, Message: msg, Details: conflicts}
 	}
 	const perPage = 6
 	res.Settings = storedSettings
@@ -157,16 +184,34 @@ func (s *Store) PublishPages(ctx context.Context, in core.PublishPagesInput) (*c
 // slugs, the tenant's settings (nil when none were saved) and the
 // generation.
 func (s *Store) readForPublish(ctx context.Context, tenant string, pages []core.PublishPageInput) (map[string]storedPage, *core.Settings, int64, error) {
-	args := []any{tenant}
+	// The stored document's version is read only for the pages the
+	// conflict check compares (CheckVersion, not forced, with a version):
+	// reading it means parsing the document, which a site publish must
+	// not pay for.
+	var args []any
 	var q strings.Builder
-	q.WriteString(`SELECT 'page', slug, id, content_hash, is_homepage, version, published_at FROM pages WHERE tenant = ? AND slug IN (''`)
+	q.WriteString(`SELECT 'page', slug, id, content_hash, is_homepage, version, published_at, `)
+	var versioned []any
+	for _, p := range pages {
+		if p.CheckVersion && !p.Force && p.Page.Version != nil {
+			versioned = append(versioned, p.Page.Slug)
+		}
+	}
+	if len(versioned) == 0 {
+		q.WriteString("NULL")
+	} else {
+		q.WriteString(`CASE WHEN slug IN (?` + strings.Repeat(", ?", len(versioned)-1) + `) THEN document ->> '$.version' END`)
+		args = append(args, versioned...)
+	}
+	args = append(args, tenant)
+	q.WriteString(` FROM pages WHERE tenant = ? AND slug IN (''`)
 	for _, p := range pages {
 		q.WriteString(", ?")
 		args = append(args, p.Page.Slug)
 	}
 	q.WriteString(`)
 UNION ALL
-SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NULL, (` + selectGeneration + `), NULL`)
+SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NULL, (` + selectGeneration + `), NULL, NULL`)
 	args = append(args, tenant)
 	rows, err := s.b.DB.QueryContext(ctx, q.String(), args...)
 	if err != nil {
@@ -184,8 +229,9 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 			kind                      string
 			slug, id, hash, published sql.NullString
 			home, version             sql.NullInt64
+			docVersion                sql.NullFloat64
 		)
-		if err := rows.Scan(&kind, &slug, &id, &hash, &home, &version, &published); err != nil {
+		if err := rows.Scan(&kind, &slug, &id, &hash, &home, &version, &published, &docVersion); err != nil {
 			return nil, nil, 0, s.dbError(publishOp, err)
 		}
 		if kind == "state" {
@@ -202,7 +248,7 @@ SELECT 'state', (SELECT document FROM settings WHERE tenant = ?), NULL, NULL, NU
 			}
 			continue
 		}
-		stored[slug.String] = storedPage{id: id.String, hash: hash.String, published: published.String, home: home.Int64 == 1, version: version.Int64}
+		stored[slug.String] = storedPage{id: id.String, hash: hash.String, published: published.String, home: home.Int64 == 1, version: version.Int64, docVersion: docVersion}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, 0, s.dbError(publishOp, err)
@@ -236,3 +282,6 @@ func pageStmts(tenant string, pi core.PublishPageInput, now time.Time) []Stmt {
 				tenant, p.Slug, pi.ContentHash, FormatTime(now)}},
 	}
 }
+
+// formatVersion writes a control-plane version as it was sent: 3, not 3.000000.
+func formatVersion(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -381,6 +382,75 @@ func (s *Store) SaveSettings(ctx context.Context, tenant string, st *core.Settin
 		return 0, err
 	}
 	return asInt(results[len(results)-1][0][0]), nil
+}
+
+// MergeSettings changes the members of the tenant's settings that patch
+// names and keeps the others, in one statement, so that two pushes of
+// different members (the security sync and the auth forms sync) cannot
+// undo each other. It bumps the generation and adds a site version as
+// SaveSettings does, and returns the settings after the change.
+func (s *Store) MergeSettings(ctx context.Context, tenant string, patch *core.SettingsPatch) (int64, *core.Settings, error) {
+	if patch == nil || len(patch.Set)+len(patch.Remove) == 0 {
+		return 0, nil, core.Errorf(core.EINVALID, "the settings push names no members")
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return 0, nil, err
+	}
+	tenant = tenantOrDefault(tenant)
+	// json_set(doc, '$."k"', json(?), ...), then json_remove(..., '$."k"').
+	// Member names were checked against core's key pattern: no quotes.
+	keys := make([]string, 0, len(patch.Set))
+	for k := range patch.Set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	expr := `COALESCE((SELECT document FROM settings WHERE tenant = ?), '{}')`
+	args := []any{tenant}
+	if len(keys) > 0 {
+		var b strings.Builder
+		b.WriteString("json_set(" + expr)
+		for _, k := range keys {
+			b.WriteString(`, '$."` + k + `"', json(?)`)
+			args = append(args, string(patch.Set[k]))
+		}
+		b.WriteString(")")
+		expr = b.String()
+	}
+	if len(patch.Remove) > 0 {
+		var b strings.Builder
+		b.WriteString("json_remove(" + expr)
+		for _, k := range patch.Remove {
+			b.WriteString(`, '$."` + k + `"'`)
+		}
+		b.WriteString(")")
+		expr = b.String()
+	}
+	now := time.Now()
+	stmts := []Stmt{
+		{`INSERT INTO settings (tenant, document, updated_at) VALUES (?, ` + expr + `, ?)
+			ON CONFLICT (tenant) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+			append(append([]any{tenant}, args...), FormatTime(now))},
+		{bumpGeneration, nil},
+	}
+	stmts = append(stmts, s.versionStmts(tenant, actionSettings, "api", 0, nil, now, "")...)
+	stmts = append(stmts, Stmt{`SELECT (` + selectGeneration + `), (SELECT document FROM settings WHERE tenant = ?)`, []any{tenant}})
+	results, err := s.batch(ctx, "save settings", stmts)
+	if err != nil {
+		return 0, nil, err
+	}
+	final := results[len(results)-1]
+	if len(final) != 1 {
+		return 0, nil, &core.Error{Code: core.EINTERNAL, Message: "save settings", Err: errNoGenerationRow}
+	}
+	out := &core.Settings{}
+	if doc := asString(final[0][1]); doc != "" {
+		if err := json.Unmarshal([]byte(doc), out); err != nil {
+			return 0, nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored settings", Err: err}
+		}
+	}
+	return asInt(final[0][0]), out, nil
 }
 
 // SaveWorkflow stores a workflow and keeps every version of it.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ type Options struct {
 	Analytics    Analytics         // page-view counting; zero: off
 
 	RateLimits *ratelimit.Service // rate-limit rules (ratelimits.go); nil: no rules, no routes
+	// TrustedProxies may set X-Forwarded-For: the client address the IP
+	// blocklist checks is read as rate limits read it (ratelimit.ClientIP).
+	TrustedProxies []netip.Prefix
 }
 
 type handler struct {
@@ -73,7 +77,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 
 	mux.HandleFunc("GET /_frontbase/assets/{file...}", h.asset) // assets.go
 	mux.HandleFunc("/{path...}", h.publicPage)
-	return observe(opts.Logger, h.rateLimited(mux)) // ratelimits.go
+	return observe(opts.Logger, h.blocklisted(h.rateLimited(mux))) // policy.go, ratelimits.go
 }
 
 // managed guards a management route with the system key.

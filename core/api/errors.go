@@ -13,6 +13,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case core.EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case core.EFORBIDDEN:
+		return http.StatusForbidden
 	case core.ENOTFOUND:
 		return http.StatusNotFound
 	case core.ECONFLICT:

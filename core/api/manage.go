@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -20,7 +22,7 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.site.Import(r.Context(), req, baseURL(r))
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, onePage(err))
 		return
 	}
 	msg := "Page published"
@@ -39,11 +41,33 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) deletePage(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	if err := h.site.DeletePage(r.Context(), slug); err != nil {
+	found, err := h.site.DeletePage(r.Context(), slug)
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": slug, "message": "Page unpublished"})
+	msg := "Page unpublished"
+	if !found {
+		msg = "Page was not published"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": slug, "found": found, "message": msg})
+}
+
+// onePage names the field errors of a one-page publish relative to the
+// page ("version"), as DecodeImport names them, where the site publish
+// names them by index ("pages[0].version").
+func onePage(err error) error {
+	var e *core.Error
+	if !errors.As(err, &e) || len(e.Details) == 0 {
+		return err
+	}
+	out := *e
+	out.Details = make([]core.FieldError, len(e.Details))
+	for i, d := range e.Details {
+		d.Path = strings.TrimPrefix(d.Path, "pages[0].")
+		out.Details[i] = d
+	}
+	return &out
 }
 
 func (h *handler) listPages(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +99,7 @@ func (h *handler) getSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted()})
 }
 
 func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
@@ -84,16 +108,21 @@ func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s, err := core.DecodeSettings(body)
+	patch, err := core.DecodeSettingsPatch(body)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if err := h.site.SaveSettings(r.Context(), s); err != nil {
+	if len(patch.Set)+len(patch.Remove) == 0 {
+		writeError(w, r, core.Errorf(core.EINVALID, "validation failed: $: the settings push names no members"))
+		return
+	}
+	s, err := h.site.SaveSettings(r.Context(), patch)
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s, "message": "Settings saved"})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted(), "message": "Settings saved"})
 }
 
 // health is public and minimal; with the system key it also reports the

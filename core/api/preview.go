@@ -136,6 +136,7 @@ func (h *handler) servePreview(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Robots-Tag", "noindex")
 	hdr.Set("Cache-Control", site.PreviewCacheControl)
 	hdr.Set("Referrer-Policy", "no-referrer") // the link is the credential
+	setSecurityHeaders(hdr, h.site.Policy(r.Context()), false)
 	token := r.PathValue("token")
 	expires, ok := h.parsePreviewToken(token)
 	if !ok {

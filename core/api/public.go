@@ -30,6 +30,7 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 	// Header values are shared, read-only slices built once per cached
 	// response: a cache hit allocates no header values of its own.
 	hdr := w.Header()
+	setSecurityHeaders(hdr, h.site.Policy(r.Context()), true) // policy.go
 	hdr["X-Frontbase-Cache"] = tierHeader[tier]
 	hdr["Cache-Control"] = resp.Headers.CacheControl
 	if resp.Location != "" {

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/workflow"
@@ -64,6 +66,16 @@ type Config struct {
 	// WorkflowParallel is FRONTBASE_WORKFLOW_PARALLEL: the most nodes of
 	// one execution running at once, 1 to 64 (0: workflow.DefaultParallel).
 	WorkflowParallel int
+
+	// Security headers of published pages: who may frame them
+	// (FRONTBASE_FRAME_ANCESTORS: 'self', 'none', * or origins, separated
+	// by spaces or commas; default 'self'), FRONTBASE_REFERRER_POLICY
+	// (default strict-origin-when-cross-origin) and FRONTBASE_CSP (a whole
+	// Content-Security-Policy instead of the default one, or "off"). A
+	// site's settings (securityHeaders) override the first two.
+	FrameAncestors []string
+	ReferrerPolicy string
+	CSP            string
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -124,6 +136,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("FRONTBASE_TRUSTED_PROXIES: expected CIDRs or IPs separated by commas: %w", err)
 	}
 	c.TrustedProxies = proxies
+	c.FrameAncestors = strings.FieldsFunc(getenv("FRONTBASE_FRAME_ANCESTORS"), func(r rune) bool { return r == ',' || r == ' ' })
+	for _, a := range c.FrameAncestors {
+		if !core.ValidFrameAncestor(a) {
+			return nil, fmt.Errorf("FRONTBASE_FRAME_ANCESTORS: %q is not 'self', 'none', * or an origin such as https://builder.example.com", a)
+		}
+	}
+	if c.ReferrerPolicy = strings.TrimSpace(getenv("FRONTBASE_REFERRER_POLICY")); c.ReferrerPolicy != "" && !slices.Contains(core.ReferrerPolicies, c.ReferrerPolicy) {
+		return nil, fmt.Errorf("FRONTBASE_REFERRER_POLICY: expected one of %s", strings.Join(core.ReferrerPolicies, ", "))
+	}
+	if c.CSP = strings.TrimSpace(getenv("FRONTBASE_CSP")); strings.ContainsAny(c.CSP, "\r\n") {
+		return nil, fmt.Errorf("FRONTBASE_CSP: must be one line")
+	}
 	if c.ExecutionRetention, err = workflow.ParseRetention(getenv("FRONTBASE_EXECUTION_RETENTION")); err != nil {
 		return nil, fmt.Errorf("FRONTBASE_EXECUTION_RETENTION: %w", err)
 	}

@@ -33,6 +33,18 @@ func TestLoadParsesSettings(t *testing.T) {
 	}
 }
 
+func TestLoadSecurityHeaders(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"FRONTBASE_FRAME_ANCESTORS": "'self', https://builder.example.com https://*.example.org", "FRONTBASE_REFERRER_POLICY": "no-referrer", "FRONTBASE_CSP": "off",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.FrameAncestors, " ") != "'self' https://builder.example.com https://*.example.org" || c.ReferrerPolicy != "no-referrer" || c.CSP != "off" {
+		t.Errorf("got %q %q %q", c.FrameAncestors, c.ReferrerPolicy, c.CSP)
+	}
+}
+
 func TestLoadNamesTheBadVariable(t *testing.T) {
 	tests := []struct {
 		env  map[string]string
@@ -51,6 +63,10 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"FRONTBASE_KEEP_VERSIONS": "0"}, "FRONTBASE_KEEP_VERSIONS: expected an integer from 1"},
 		{map[string]string{"FRONTBASE_SYSTEM_KEY": "short"}, "FRONTBASE_SYSTEM_KEY: expected at least 16"},
 		{map[string]string{"FRONTBASE_ANALYTICS": "maybe"}, "FRONTBASE_ANALYTICS: expected one of on, off"},
+		{map[string]string{"FRONTBASE_FRAME_ANCESTORS": "https://a.example;script-src"}, "FRONTBASE_FRAME_ANCESTORS: "},
+		{map[string]string{"FRONTBASE_FRAME_ANCESTORS": "javascript:"}, "FRONTBASE_FRAME_ANCESTORS: "},
+		{map[string]string{"FRONTBASE_REFERRER_POLICY": "everything"}, "FRONTBASE_REFERRER_POLICY: expected one of"},
+		{map[string]string{"FRONTBASE_CSP": "default-src 'self'\nX-Injected: 1"}, "FRONTBASE_CSP: must be one line"},
 	}
 	for _, tt := range tests {
 		_, err := Load(env(tt.env))

@@ -73,6 +73,12 @@ func DecodeRules(data []byte) ([]Rule, error) {
 	}
 	v := &validator{}
 	path := "$"
+	if root == nil {
+		// null is not an empty rule set: replacing every rule takes
+		// {"rules": []}, said in so many words.
+		v.add(path, `must be {"rules": [...]} or an array of rules (send {"rules": []} to remove every rule)`)
+		return nil, v.invalid()
+	}
 	if obj, ok := root.(map[string]any); ok {
 		for k := range obj {
 			if k != "rules" {

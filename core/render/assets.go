@@ -29,7 +29,7 @@ func BundleURL(p *core.Page) string {
 	if len(p.CSSBundle) <= InlineBundleMax || p.Slug == "" {
 		return ""
 	}
-	return BundleCSSPrefix + p.Slug + "." + BundleHash(p.CSSBundle) + ".css"
+	return BundleCSSPrefix + core.SlugPath(p.Slug)[1:] + "." + BundleHash(p.CSSBundle) + ".css"
 }
 
 // BundleHash is the content hash in a bundle's URL.

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -87,7 +88,9 @@ func (r *Renderer) RenderPage(in Input) (Result, error) {
 	out := &s.out
 	out.Grow(len(in.Page.CSSBundle) + s.css.Len() + s.body.Len() + 1024)
 	r.writeHead(s, in)
-	out.WriteString(`<body><div class="fb-page fb-root">`)
+	out.WriteString(`<body>`)
+	writeTrackingBody(out, &in) // head.go
+	out.WriteString(`<div class="fb-page fb-root">`)
 	out.Write(s.body.Bytes())
 	out.WriteString("</div>")
 	if s.toast {
@@ -175,7 +178,7 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
 		}
-		canonical, ok = safeHTTP(strings.TrimRight(in.BaseURL, "/") + path)
+		canonical, ok = safeHTTP(strings.TrimRight(in.BaseURL, "/") + (&url.URL{Path: path}).EscapedPath())
 	}
 
 	out.WriteString(`<meta property="og:type" content="website">`)
@@ -246,6 +249,7 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	if s.runtime {
 		out.WriteString(`<script src="` + runtime.JS.Path + `" defer></script>`)
 	}
+	writeTrackingHead(out, &in) // head.go
 	out.WriteString("</head>")
 }
 
@@ -278,22 +282,38 @@ func writeInertCSS(out *bytes.Buffer, css string) {
 	out.WriteString(css[last:])
 }
 
-// escape writes s HTML-escaped, as html.EscapeString does.
+// escape writes s HTML-escaped, as html.EscapeString does, without NUL
+// and the other control characters (C0 but tab and line breaks, DEL, C1),
+// which have no business in a page and which browsers render as boxes or
+// not at all.
 func escape(b *bytes.Buffer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		c := s[i]
 		var rep string
-		switch s[i] {
-		case '<':
+		switch {
+		case c >= 0x20 && c < 0x7f && c != '<' && c != '>' && c != '&' && c != '"' && c != '\'':
+			continue
+		case c == '<':
 			rep = "&lt;"
-		case '>':
+		case c == '>':
 			rep = "&gt;"
-		case '&':
+		case c == '&':
 			rep = "&amp;"
-		case '"':
+		case c == '"':
 			rep = "&#34;"
-		case '\'':
+		case c == '\'':
 			rep = "&#39;"
+		case c == '\t' || c == '\n' || c == '\r':
+			continue
+		case c < 0x20 || c == 0x7f:
+			// dropped: rep is ""
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+			// a C1 control (U+0080-U+009F), two bytes: dropped
+			b.WriteString(s[last:i])
+			i++
+			last = i + 1
+			continue
 		default:
 			continue
 		}

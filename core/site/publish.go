@@ -52,7 +52,7 @@ func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core
 		if err != nil {
 			return nil, err
 		}
-		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force}
+		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force, CheckVersion: req.CheckVersion}
 	}
 	in.Tenant, in.Source = tenant, source
 	res, err := s.store.PublishPages(ctx, in)
@@ -67,7 +67,7 @@ func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core
 	live := time.Now().Add(s.ttl).UTC().Truncate(time.Second)
 	for i, req := range reqs {
 		r := res.Pages[i]
-		path := "/" + req.Page.Slug
+		path := core.SlugPath(req.Page.Slug)
 		if req.Page.IsHomepage {
 			path = "/"
 		}

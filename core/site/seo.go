@@ -6,6 +6,8 @@ import (
 	"encoding/xml"
 	"net/http"
 	"time"
+
+	"github.com/frontbase/edge/core"
 )
 
 func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error) {
@@ -25,7 +27,7 @@ func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error
 		if !p.IsPublic || p.Slug == "404" {
 			continue
 		}
-		loc := base + "/" + p.Slug
+		loc := base + core.SlugPath(p.Slug)
 		if p.IsHomepage {
 			loc = base + "/"
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,8 @@ type Options struct {
 	// Source names who publishes through this service in the site
 	// versions it writes: "api" (the default) or the CLI's "cli:local".
 	Source string
+	// Headers are the engine-wide security headers of pages (policy.go).
+	Headers HeaderDefaults
 }
 
 // Service serves and publishes one engine's pages.
@@ -61,6 +64,11 @@ type Service struct {
 	// The base URLs this process recorded in the shared cache (keep.go).
 	bases baseRecorder
 
+	// The IP blocklist and security headers of the current generation
+	// (policy.go).
+	policy  policyCache
+	headers HeaderDefaults
+
 	// Preview drafts kept in process when there is no shared cache
 	// (preview.go).
 	draftsOnce sync.Once
@@ -79,15 +87,16 @@ func New(store core.Store, opts Options) *Service {
 		opts.Source = "api"
 	}
 	return &Service{
-		store:  store,
-		render: render.New(opts.Logger).RenderPage,
-		l1:     cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
-		newest: newNewestCopies(opts.L1MaxBytes),
-		l2:     newL2(opts.Cache, opts.L2TTL, opts.CacheWait, opts.Logger),
-		tenant: opts.Tenant,
-		source: opts.Source,
-		ttl:    opts.L1TTL,
-		log:    opts.Logger,
+		store:   store,
+		render:  render.New(opts.Logger).RenderPage,
+		l1:      cache.NewL1[*Response](opts.L1MaxBytes, opts.L1TTL),
+		newest:  newNewestCopies(opts.L1MaxBytes),
+		l2:      newL2(opts.Cache, opts.L2TTL, opts.CacheWait, opts.Logger),
+		tenant:  opts.Tenant,
+		source:  opts.Source,
+		ttl:     opts.L1TTL,
+		log:     opts.Logger,
+		headers: opts.Headers,
 	}
 }
 
@@ -167,7 +176,7 @@ func (s *Service) published(ctx context.Context, generation int64, plan *keepPla
 // for absolute URLs when the settings name no appUrl.
 func (s *Service) Serve(ctx context.Context, baseURL, path string) (*Response, cache.Tier, error) {
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
-		return redirect(http.StatusPermanentRedirect, strings.TrimRight(path, "/"), 24*time.Hour), cache.TierL1Hit, nil
+		return redirect(http.StatusPermanentRedirect, (&url.URL{Path: strings.TrimRight(path, "/")}).EscapedPath(), 24*time.Hour), cache.TierL1Hit, nil
 	}
 	gen := s.currentGeneration(ctx)
 	// The UTC day is in the key because pages may show system.date/year
@@ -264,7 +273,9 @@ type ImportResult struct {
 
 // Import publishes one validated page: PublishSite with one page.
 func (s *Service) Import(ctx context.Context, req *core.ImportRequest, baseURL string) (*ImportResult, error) {
-	res, err := s.PublishSite(ctx, []*core.ImportRequest{req}, nil, baseURL)
+	checked := *req
+	checked.CheckVersion = true
+	res, err := s.PublishSite(ctx, []*core.ImportRequest{&checked}, nil, baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -291,18 +302,24 @@ func contentHash(doc []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// DeletePage unpublishes a page of the service's tenant.
-func (s *Service) DeletePage(ctx context.Context, slug string) error {
+// DeletePage unpublishes a page of the service's tenant. Unpublishing a
+// page that is not published succeeds (found false), as the TypeScript
+// engine answers it: the control plane unpublishes from every target, and
+// a page may never have reached this one.
+func (s *Service) DeletePage(ctx context.Context, slug string) (found bool, err error) {
 	if msg := core.ValidSlug(slug); msg != "" {
-		return &core.Error{Code: core.EINVALID, Message: "slug: " + msg, Details: []core.FieldError{{Path: "slug", Message: msg}}}
+		return false, &core.Error{Code: core.EINVALID, Message: "slug: " + msg, Details: []core.FieldError{{Path: "slug", Message: msg}}}
 	}
 	gen, err := s.store.DeletePage(ctx, s.tenant, slug)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	// Every other page is as it was, unless the not-found page went.
 	s.published(ctx, gen, &keepPlan{tenant: s.tenant, others: slug != core.NotFoundSlug, changed: map[string]bool{slug: true}})
-	return nil
+	return true, nil
 }
 
 // Page returns a stored page for management, public or not.
@@ -323,12 +340,14 @@ func (s *Service) Settings(ctx context.Context) (*core.Settings, error) {
 	return s.store.Settings(ctx, s.tenant)
 }
 
-// SaveSettings replaces the tenant's project settings.
-func (s *Service) SaveSettings(ctx context.Context, settings *core.Settings) error {
-	gen, err := s.store.SaveSettings(ctx, s.tenant, settings)
+// SaveSettings applies a settings push to the tenant's project settings:
+// the members it names change, the others stay (core.SettingsPatch). It
+// returns the settings after the push.
+func (s *Service) SaveSettings(ctx context.Context, patch *core.SettingsPatch) (*core.Settings, error) {
+	gen, settings, err := s.store.MergeSettings(ctx, s.tenant, patch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.published(ctx, gen, nil) // every page shows the settings
-	return nil
+	return settings, nil
 }

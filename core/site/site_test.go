@@ -127,7 +127,7 @@ func TestServesTheLastGoodCopyWhenTheStoreIsDown(t *testing.T) {
 func TestInvalidSlugsNeverReachTheStore(t *testing.T) {
 	store := newMemStore()
 	svc := newService(store, time.Minute)
-	for _, path := range []string{"/a..b/../c", "/x\x00y", "/has space", "/" + strings.Repeat("a", 300)} {
+	for _, path := range []string{"/a..b/../c", "/x\x00y", "/tab\there", "/" + strings.Repeat("a", 300)} {
 		resp, _, err := svc.Serve(context.Background(), "http://x", path)
 		if err != nil || resp.Status != 404 {
 			t.Errorf("%q: %v %v, want 404", path, resp, err)

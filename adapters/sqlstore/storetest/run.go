@@ -18,6 +18,8 @@ var checks = []struct {
 	{"Versions", Versions},
 	{"DataCursors", DataCursors},
 	{"RateLimits", RateLimits},
+	{"MergeSettings", MergeSettings},
+	{"VersionConflicts", VersionConflicts},
 }
 
 // Run runs every check as a subtest on a fresh store from open. after,

@@ -63,7 +63,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if wrapStore != nil {
 		store = wrapStore(raw)
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger,
+		Headers: site.HeaderDefaults{FrameAncestors: cfg.FrameAncestors, ReferrerPolicy: cfg.ReferrerPolicy, CSP: cfg.CSP}})
 	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger)
 	if err != nil {
 		store.Close()
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	}
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
-		Workflows: workflows, Analytics: views,
+		Workflows: workflows, Analytics: views, TrustedProxies: cfg.TrustedProxies,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
