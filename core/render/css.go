@@ -309,7 +309,7 @@ const (
 // that a page's cssBundle wins: no body margin, a system font, borders
 // inside boxes, media never wider than their container, links in the text
 // colour.
-const baseRule = ":where(*,::before,::after){box-sizing:border-box}:where(body){margin:0;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;line-height:1.5;color:#0f172a;-webkit-text-size-adjust:100%}:where(img,video,iframe,svg,canvas){max-width:100%}:where(img){height:auto}:where(a){color:inherit}:where(h1,h2,h3,h4,h5,h6,p){overflow-wrap:break-word}"
+const baseRule = ":where(*,::before,::after){box-sizing:border-box}:where(body){margin:0;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;line-height:1.5;color:#0f172a;-webkit-text-size-adjust:100%}:where(img,video,iframe,svg,canvas){max-width:100%}:where(img){height:auto}:where(a){color:inherit}:where(h1,h2,h3,h4,h5,h6,p,li,td,th){overflow-wrap:anywhere}"
 
 var fixedRules = []struct {
 	bit  int
@@ -321,11 +321,11 @@ var fixedRules = []struct {
 	{fixedRow, ".fb-row{display:flex;flex-direction:row}@media (max-width:640px){.fb-row{flex-direction:column}}"},
 	// A Container is centred in its parent and takes its width, up to its
 	// max-width.
-	{fixedContainer, ":where(.fb-container){margin-left:auto;margin-right:auto;width:100%}"},
+	{fixedContainer, ":where(.fb-container){margin-left:auto;margin-right:auto;width:100%}:where(.fb-container)>*{min-width:0}"},
 	{fixedColumn, ".fb-column{display:flex;flex-direction:column}"},
 	{fixedStack, ".fb-stack{display:flex;flex-direction:column}"},
 	{fixedFlex, ".fb-flex{display:flex}"},
-	{fixedGrid, ".fb-grid{display:grid}"},
+	{fixedGrid, ".fb-grid{display:grid}:where(.fb-grid)>*{min-width:0}"},
 	{fixedImagePlaceholder, ".fb-image-placeholder{background-color:#e5e7eb;min-height:4rem}"},
 	// Component looks use :where() (no specificity), so that a page's
 	// cssBundle and its generated classes always win over them.
