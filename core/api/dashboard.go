@@ -170,9 +170,9 @@ func newDashboardView(s analytics.Summary, r *http.Request) dashboardView {
 		}
 	}
 	v.UniquesLine = strings.Join(points, " ")
-	for i := 0; i <= 4; i++ {
-		val := float64(top) * float64(i) / 4 // 2.5 on an axis up to 10
-		v.YTicks = append(v.YTicks, tick{X: padL - 6, Y: padT + plotH - plotH*float64(i)/4, Label: strconv.FormatFloat(val, 'f', -1, 64)})
+	div := axisDivisions(top)
+	for i := int64(0); i <= div; i++ {
+		v.YTicks = append(v.YTicks, tick{X: padL - 6, Y: padT + plotH - plotH*float64(i)/float64(div), Label: strconv.FormatInt(top/div*i, 10)})
 	}
 	lists := []struct {
 		title, id string
@@ -204,6 +204,18 @@ func newDashboardView(s analytics.Summary, r *http.Request) dashboardView {
 		v.Lists = append(v.Lists, out)
 	}
 	return v
+}
+
+// axisDivisions splits an axis from 0 to top (a niceCeil value) into
+// steps of whole views: 4 or 5 of them where top allows (0, 2, 4, ... 10),
+// else one per view.
+func axisDivisions(top int64) int64 {
+	for _, d := range []int64{4, 5} {
+		if top >= d && top%d == 0 {
+			return d
+		}
+	}
+	return max(top, 1)
 }
 
 // niceCeil rounds n up to 1, 2 or 5 times a power of ten, so the axis

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,32 @@ func TestDashboardRendersChartsAndEscapesLabels(t *testing.T) {
 	rec = do(h, "GET", "/_frontbase/analytics?from=%3Cb%3E", "", keyHdr)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `role="alert"`) || !strings.Contains(rec.Body.String(), `got &#34;&lt;b&gt;&#34;`) || strings.Contains(rec.Body.String(), `"<b>"`) {
 		t.Errorf("bad from: %d", rec.Code)
+	}
+}
+
+// TestDashboardAxisInWholeViews: the daily chart's axis labels are whole
+// numbers of views, whatever the busiest day.
+func TestDashboardAxisInWholeViews(t *testing.T) {
+	for _, most := range []int64{0, 1, 2, 3, 7, 10, 13, 40, 99, 150, 999, 12345} {
+		top := niceCeil(max(most, 1))
+		div := axisDivisions(top)
+		if top%div != 0 || div < 1 || div > 5 && div != top {
+			t.Errorf("busiest day %d: axis to %d in %d steps", most, top, div)
+		}
+	}
+	h := dashboardHandler(testKey)
+	rec := do(h, "GET", "/_frontbase/analytics?from=2026-11-20&to=2026-11-22", "", map[string]string{"Authorization": basic("me", testKey)})
+	body := rec.Body.String()
+	labels := regexp.MustCompile(`text-anchor="end" dominant-baseline="middle">([^<]*)<`).FindAllStringSubmatch(body, -1)
+	if len(labels) < 2 {
+		t.Fatalf("axis labels: %v", labels)
+	}
+	for _, l := range labels {
+		if _, err := strconv.Atoi(l[1]); err != nil {
+			t.Errorf("axis label %q is not a whole number", l[1])
+		}
+	}
+	if !strings.Contains(body, `id="flush-note"`) {
+		t.Error("no line saying views appear after the next flush")
 	}
 }

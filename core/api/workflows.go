@@ -110,6 +110,10 @@ func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
+	if isFormPost(r) { // an HTML form without JavaScript: forms.go
+		h.formSubmit(w, r)
+		return
+	}
 	body, err := h.readBody(w, r)
 	if err != nil {
 		writeError(w, r, err)

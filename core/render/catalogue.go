@@ -52,7 +52,14 @@ func (s *state) catalogue(c *core.Component, depth int) bool {
 			escape(b, d)
 			b.WriteString("</p>")
 		}
+		// Paper and Card are white unless styled otherwise.
+		prev := s.dark
+		if c.Type == "Paper" || c.Type == "Card" {
+			s.dark = false
+		}
+		s.pushBackground(c)
 		s.children(c, depth)
+		s.dark = prev
 		closeTag(b, tag)
 
 	case "Icon":
@@ -573,7 +580,8 @@ func (s *state) logoCloud(c *core.Component) {
 }
 
 // tabs renders an ARIA tab set. Every panel's content is in the document;
-// without the runtime the first panel shows.
+// without the runtime the first panel shows and each tab is a link that
+// shows its panel through :target.
 func (s *state) tabs(c *core.Component) {
 	b := &s.body
 	s.runtime = true
@@ -588,7 +596,8 @@ func (s *state) tabs(c *core.Component) {
 	b.WriteString(` data-fb-tabs><div role="tablist">`)
 	for i, t := range items {
 		id := prefix + strconv.Itoa(i)
-		b.WriteString(`<button type="button" role="tab" id="` + id + `-tab" aria-controls="` + id + `" aria-selected="` + strconv.FormatBool(i == 0) + `"`)
+		// A link to its panel: without the runtime, :target shows it.
+		b.WriteString(`<a href="#` + id + `" role="tab" id="` + id + `-tab" aria-controls="` + id + `" aria-selected="` + strconv.FormatBool(i == 0) + `"`)
 		if i != 0 {
 			b.WriteString(` tabindex="-1"`)
 		}
@@ -598,7 +607,7 @@ func (s *state) tabs(c *core.Component) {
 			l = s.text(t, "title")
 		}
 		escape(b, l)
-		b.WriteString("</button>")
+		b.WriteString("</a>")
 	}
 	b.WriteString("</div>")
 	for i, t := range items {
@@ -738,11 +747,14 @@ func (s *state) form(c *core.Component) {
 			acts[i].Trigger = "submit"
 		}
 	}
+	formID := "fb-form-" + strconv.Itoa(s.nextID())
 	s.open(c, "form", "fb-form", "", s.rule(c, nil))
 	b.WriteString(` method="post"`)
-	for _, a := range acts {
-		if a.Type == "runWorkflow" {
-			writeAttr(b, "action", "/api/public/execute/"+a.Workflow)
+	var run *action
+	for i := range acts {
+		if acts[i].Type == "runWorkflow" {
+			run = &acts[i]
+			writeAttr(b, "action", "/api/public/execute/"+run.Workflow)
 			break
 		}
 	}
@@ -753,7 +765,28 @@ func (s *state) form(c *core.Component) {
 		escape(b, t)
 		b.WriteString("</h2>")
 	}
-	formID := "fb-form-" + strconv.Itoa(s.nextID())
+	if run != nil {
+		// Without JavaScript the engine answers the post with a 303 back
+		// here, to #<formID>-done or #<formID>-failed (core/api/forms.go).
+		b.WriteString(`<input type="hidden" name="_fb_page"`)
+		writeAttr(b, "value", s.in.Path)
+		b.WriteString(`><input type="hidden" name="_fb_form" value="` + formID + `">`)
+		if c.ID != "" {
+			b.WriteString(`<input type="hidden" name="_fb_component"`)
+			writeAttr(b, "value", c.ID)
+			b.WriteByte('>')
+		}
+		done := "Thanks, we received it."
+		for _, e := range run.OnSuccess {
+			if e.Type == "toast" {
+				done = e.Message
+				break
+			}
+		}
+		b.WriteString(`<p class="fb-form-msg" id="` + formID + `-done" role="status">`)
+		escape(b, done)
+		b.WriteString(`</p><p class="fb-form-msg fb-form-failed" id="` + formID + `-failed" role="alert">Something went wrong. Please try again.</p>`)
+	}
 	for i, f := range listOf(c.Props["fields"]) {
 		name := idToken(propString(f, "name"))
 		if name == "" {

@@ -35,6 +35,7 @@ type state struct {
 	runtime      bool           // the page needs the browser runtime
 	toast        bool           // the page may show toasts
 	pendingIf    string         // a client-decided condition for the next element opened
+	dark         bool           // the nearest background colour set by an ancestor is dark
 	sameRule     map[string]int // declaration block -> class, for rules without media rules
 }
 
@@ -55,7 +56,7 @@ func (s *state) release() {
 	s.keys = s.keys[:0]
 	s.r, s.in, s.fixed, s.classes = nil, nil, 0, 0
 	clear(s.sameRule)
-	s.ids, s.binds, s.deps, s.liquidLogged, s.runtime, s.toast, s.pendingIf = 0, nil, Deps{}, false, false, false, ""
+	s.ids, s.binds, s.deps, s.liquidLogged, s.runtime, s.toast, s.pendingIf, s.dark = 0, nil, Deps{}, false, false, false, "", false
 	statePool.Put(s)
 }
 
@@ -64,6 +65,7 @@ type kind int
 const (
 	kUnknown kind = iota
 	kDiv
+	kContainer
 	kRow
 	kColumn
 	kStack
@@ -82,7 +84,9 @@ const (
 
 func kindOf(typ string) kind {
 	switch typ {
-	case "Container", "Box":
+	case "Container":
+		return kContainer
+	case "Box":
 		return kDiv
 	case "Row":
 		return kRow
@@ -123,13 +127,14 @@ var layouts = [...]struct {
 	class string
 	bit   int
 }{
-	kDiv:     {"", 0},
-	kRow:     {"fb-row", fixedRow},
-	kColumn:  {"fb-column", fixedColumn},
-	kStack:   {"fb-stack", fixedStack},
-	kFlex:    {"fb-flex", fixedFlex},
-	kGrid:    {"fb-grid", fixedGrid},
-	kSection: {"", 0},
+	kDiv:       {"", 0},
+	kContainer: {"fb-container", fixedContainer},
+	kRow:       {"fb-row", fixedRow},
+	kColumn:    {"fb-column", fixedColumn},
+	kStack:     {"fb-stack", fixedStack},
+	kFlex:      {"fb-flex", fixedFlex},
+	kGrid:      {"fb-grid", fixedGrid},
+	kSection:   {"", 0},
 }
 
 func (s *state) component(c *core.Component, depth int) {
@@ -147,7 +152,7 @@ func (s *state) component(c *core.Component, depth int) {
 	k := kindOf(c.Type)
 	b := &s.body
 	switch k {
-	case kDiv, kRow, kColumn, kStack, kFlex, kGrid, kSection:
+	case kDiv, kContainer, kRow, kColumn, kStack, kFlex, kGrid, kSection:
 		l := layouts[k]
 		s.fixed |= l.bit
 		tag := "div"
@@ -156,7 +161,9 @@ func (s *state) component(c *core.Component, depth int) {
 		}
 		s.open(c, tag, l.class, "", s.rule(c, nil))
 		b.WriteByte('>')
+		pop := s.pushBackground(c)
 		s.children(c, depth)
+		s.dark = pop
 		closeTag(b, tag)
 
 	case kHeading:
@@ -198,6 +205,7 @@ func (s *state) component(c *core.Component, depth int) {
 		s.button(c)
 
 	case kBadge:
+		s.fixed |= fixedBadge
 		variant := classToken(propString(c.Props, "variant"), "default")
 		s.open(c, "span", "fb-badge fb-badge-", variant, s.rule(c, nil))
 		b.WriteByte('>')
@@ -392,7 +400,13 @@ func (s *state) image(c *core.Component) {
 	// builder means the size the image is shown at.
 	cls := s.rule(c, func(d *bytes.Buffer) {
 		s.writeDimension(d, "width", w)
-		s.writeDimension(d, "height", h)
+		if wIsAttr && hIsAttr && wAttr != "0" && hAttr != "0" {
+			// A fixed size keeps its proportions when max-width narrows
+			// the image on a small screen.
+			d.WriteString("aspect-ratio:" + wAttr + "/" + hAttr + ";")
+		} else {
+			s.writeDimension(d, "height", h)
+		}
 		s.writeDecl(d, "objectFit", c.Props["objectFit"])
 		s.writeDecl(d, "borderRadius", c.Props["borderRadius"])
 	})
@@ -482,6 +496,10 @@ func (s *state) button(c *core.Component) {
 	}
 	cls := s.rule(c, nil)
 	s.fixed |= fixedButton
+	onDark := variant == "default" && s.dark && !hasOwnBackground(c)
+	if onDark {
+		s.fixed |= fixedInvert
+	}
 
 	tag := "button"
 	if href != "" {
@@ -493,6 +511,9 @@ func (s *state) button(c *core.Component) {
 	b.WriteString(variant)
 	b.WriteString(" fb-button-")
 	b.WriteString(size)
+	if onDark {
+		b.WriteString(" fb-on-dark")
+	}
 	if cls != 0 {
 		b.WriteString(" fb-c")
 		b.Write(strconv.AppendInt(s.num[:0], int64(cls), 10))
@@ -599,23 +620,32 @@ func (s *state) rule(c *core.Component, extra func(*bytes.Buffer)) int {
 	wrote = baseWrote
 
 	var over map[string]map[string]any
+	var phone, tablet string // grid columns the builder's breakpoints give
 	if st != nil {
 		over = st.ViewportOverrides
+		phone, tablet = stackedColumns(st.Values["gridTemplateColumns"])
 	}
 	for _, vp := range [...]struct {
 		name string
 		buf  *bytes.Buffer
 		hide bool
+		cols string
 	}{
-		{"mobile", &s.mobile, vis != nil && vis.Mobile != nil && !*vis.Mobile},
-		{"tablet", &s.tablet, vis != nil && vis.Tablet != nil && !*vis.Tablet},
-		{"desktop", &s.desktop, vis != nil && vis.Desktop != nil && !*vis.Desktop},
+		{"mobile", &s.mobile, vis != nil && vis.Mobile != nil && !*vis.Mobile, phone},
+		{"tablet", &s.tablet, vis != nil && vis.Tablet != nil && !*vis.Tablet, tablet},
+		{"desktop", &s.desktop, vis != nil && vis.Desktop != nil && !*vis.Desktop, ""},
 	} {
 		values := over[vp.name]
-		if len(values) == 0 && !vp.hide {
+		if _, set := values["gridTemplateColumns"]; set {
+			vp.cols = ""
+		}
+		if len(values) == 0 && !vp.hide && vp.cols == "" {
 			continue
 		}
 		mark := s.openRule(vp.buf, n)
+		if vp.cols != "" {
+			vp.buf.WriteString("grid-template-columns:" + vp.cols + ";")
+		}
 		s.writeValues(vp.buf, values)
 		if vp.hide {
 			vp.buf.WriteString(hideRule)
@@ -683,4 +713,146 @@ func (s *state) writeValues(b *bytes.Buffer, values map[string]any) {
 		s.writeDecl(b, k, values[k])
 	}
 	s.keys = keys[:0]
+}
+
+// pushBackground notes whether c sets a dark background colour for its
+// children, and returns the previous state for the caller to restore.
+func (s *state) pushBackground(c *core.Component) bool {
+	prev := s.dark
+	st := c.Style()
+	if st == nil {
+		return prev
+	}
+	for _, k := range [...]string{"backgroundColor", "background"} {
+		if v, ok := st.Values[k].(string); ok {
+			if dark, ok := darkColour(v); ok {
+				s.dark = dark
+				break
+			}
+		}
+	}
+	return prev
+}
+
+// hasOwnBackground reports whether a component's style sets a background.
+func hasOwnBackground(c *core.Component) bool {
+	st := c.Style()
+	if st == nil {
+		return false
+	}
+	_, a := st.Values["backgroundColor"]
+	_, b := st.Values["background"]
+	return a || b
+}
+
+// darkColour reads a #rgb, #rrggbb, rgb() or rgba() colour (or black or
+// white) and reports whether it is dark; ok is false for anything else
+// (gradients, variables, names), which leaves the state as it was.
+func darkColour(v string) (dark, ok bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	var r, g, b int
+	switch {
+	case v == "black":
+		return true, true
+	case v == "white":
+		return false, true
+	case strings.HasPrefix(v, "#") && (len(v) == 4 || len(v) == 7):
+		x, err := strconv.ParseUint(v[1:], 16, 32)
+		if err != nil {
+			return false, false
+		}
+		if len(v) == 4 {
+			r, g, b = int(x>>8&0xf)*17, int(x>>4&0xf)*17, int(x&0xf)*17
+		} else {
+			r, g, b = int(x>>16&0xff), int(x>>8&0xff), int(x&0xff)
+		}
+	case strings.HasPrefix(v, "rgb(") || strings.HasPrefix(v, "rgba("):
+		in := v[strings.IndexByte(v, '(')+1:]
+		in = strings.TrimSuffix(in, ")")
+		parts := strings.FieldsFunc(in, func(c rune) bool { return c == ',' || c == ' ' || c == '/' })
+		if len(parts) < 3 {
+			return false, false
+		}
+		var rgb [3]int
+		for i := range rgb {
+			n, err := strconv.Atoi(parts[i])
+			if err != nil {
+				return false, false
+			}
+			rgb[i] = n
+		}
+		if len(parts) > 3 {
+			if a, err := strconv.ParseFloat(parts[3], 64); err == nil && a < 0.5 {
+				return false, false // mostly see-through: the colour below decides
+			}
+		}
+		r, g, b = rgb[0], rgb[1], rgb[2]
+	default:
+		return false, false
+	}
+	return 299*r+587*g+114*b < 128*1000, true
+}
+
+// stackedColumns gives the grid columns of a multi-column grid on phones
+// (one) and tablets (two, for three columns or more), as the builder's
+// responsive grid does; "" where the grid stays as it is. Grids that size
+// their own columns (auto-fit, auto-fill) are left alone.
+func stackedColumns(v any) (phone, tablet string) {
+	cols, _ := v.(string)
+	n := columnCount(cols)
+	if n < 2 {
+		return "", ""
+	}
+	phone = "minmax(0,1fr)"
+	if n >= 3 {
+		tablet = "repeat(2,minmax(0,1fr))"
+	}
+	return phone, tablet
+}
+
+// columnCount counts the tracks of a grid-template-columns value: N of
+// repeat(N, ...), else the top-level tracks; 0 when it cannot tell.
+func columnCount(v string) int {
+	v = strings.TrimSpace(v)
+	if v == "" || indexFold(v, "auto-fit") >= 0 || indexFold(v, "auto-fill") >= 0 {
+		return 0
+	}
+	if isPlainNumber(v) {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	if strings.HasPrefix(v, "repeat(") {
+		if i := strings.IndexByte(v, ','); i > 0 {
+			n, err := strconv.Atoi(strings.TrimSpace(v[len("repeat("):i]))
+			if err == nil && strings.HasSuffix(v, ")") && strings.Count(v, "repeat(") == 1 {
+				return n
+			}
+		}
+		return 0
+	}
+	n, depth, in := 0, 0, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '[': // line names are not tracks
+			if end := strings.IndexByte(v[i:], ']'); end > 0 {
+				i += end
+				in = false
+				continue
+			}
+			return 0
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ' ' && depth == 0:
+			in = false
+			continue
+		}
+		if !in {
+			n++
+			in = true
+		}
+	}
+	return n
 }

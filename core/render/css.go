@@ -276,7 +276,8 @@ func indexFold(s, lowerNeedle string) int {
 
 // fixed rules for layout components, emitted once per page when used.
 const (
-	fixedRow = 1 << iota
+	fixedBase = 1 << iota
+	fixedRow
 	fixedColumn
 	fixedStack
 	fixedFlex
@@ -299,17 +300,32 @@ const (
 	fixedClientIf
 	fixedPlaceholder
 	fixedToast
+	fixedContainer
+	fixedBadge
+	fixedInvert
 )
+
+// baseRule is the small reset every page gets, with no specificity, so
+// that a page's cssBundle wins: no body margin, a system font, borders
+// inside boxes, media never wider than their container, links in the text
+// colour.
+const baseRule = ":where(*,::before,::after){box-sizing:border-box}:where(body){margin:0;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;line-height:1.5;color:#0f172a;-webkit-text-size-adjust:100%}:where(img,video,iframe,svg,canvas){max-width:100%}:where(img){height:auto}:where(a){color:inherit}:where(h1,h2,h3,h4,h5,h6,p,li,td,th){overflow-wrap:anywhere}"
 
 var fixedRules = []struct {
 	bit  int
 	rule string
 }{
+	{fixedBase, baseRule},
+	// Rows lay out side by side from the tablet width up and stack on
+	// phones, as the builder's rows do.
 	{fixedRow, ".fb-row{display:flex;flex-direction:row}@media (max-width:640px){.fb-row{flex-direction:column}}"},
+	// A Container is centred in its parent and takes its width, up to its
+	// max-width.
+	{fixedContainer, ":where(.fb-container){margin-left:auto;margin-right:auto;width:100%}:where(.fb-container)>*{min-width:0}"},
 	{fixedColumn, ".fb-column{display:flex;flex-direction:column}"},
 	{fixedStack, ".fb-stack{display:flex;flex-direction:column}"},
 	{fixedFlex, ".fb-flex{display:flex}"},
-	{fixedGrid, ".fb-grid{display:grid}"},
+	{fixedGrid, ".fb-grid{display:grid}:where(.fb-grid)>*{min-width:0}"},
 	{fixedImagePlaceholder, ".fb-image-placeholder{background-color:#e5e7eb;min-height:4rem}"},
 	// Component looks use :where() (no specificity), so that a page's
 	// cssBundle and its generated classes always win over them.
@@ -319,17 +335,22 @@ var fixedRules = []struct {
 	{fixedNav, ":where(.fb-navbar nav){display:flex;align-items:center;gap:1.5rem;padding:1rem 1.5rem;flex-wrap:wrap}:where(.fb-nav-links){display:flex;gap:1rem;list-style:none;margin:0;padding:0;flex-wrap:wrap}:where(.fb-logo){font-weight:700;text-decoration:none;color:inherit}:where(.fb-logo-img){height:2rem;width:auto}"},
 	{fixedEmbed, ":where(.fb-embed){display:block;width:100%;min-height:320px;border:0}"},
 	{fixedButton, ":where(.fb-button){display:inline-flex;align-items:center;justify-content:center;gap:.5rem;border-radius:.375rem;padding:.5rem 1rem;font:inherit;font-weight:500;border:1px solid transparent;background:#0f172a;color:#fff;text-decoration:none;cursor:pointer}:where(.fb-button-outline,.fb-button-ghost){background:transparent;color:inherit;border-color:#cbd5e1}:where(.fb-button-secondary){background:#f1f5f9;color:#0f172a}:where(.fb-button-lg){padding:.75rem 2rem}:where(.fb-button-sm){padding:.25rem .75rem}:where(.fb-button[aria-pressed=true]){background:#e2e8f0}:where(.fb-busy){opacity:.7;pointer-events:none}:where(.fb-busy)::after{content:\"\";width:1em;height:1em;border:2px solid currentColor;border-right-color:transparent;border-radius:50%;animation:fb-spin .8s linear infinite}@keyframes fb-spin{to{transform:rotate(360deg)}}"},
-	{fixedForm, ":where(.fb-form){display:flex;flex-direction:column;gap:1rem;max-width:40rem}:where(.fb-field){display:flex;flex-direction:column;gap:.25rem}:where(.fb-field input,.fb-field textarea,.fb-field select){font:inherit;padding:.5rem;border:1px solid #cbd5e1;border-radius:.375rem}:where(.fb-check){display:flex;align-items:center;gap:.5rem}:where(.fb-radio){border:0;padding:0}"},
+	{fixedForm, ":where(.fb-form){display:flex;flex-direction:column;gap:1rem;max-width:40rem}:where(.fb-field){display:flex;flex-direction:column;gap:.25rem}:where(.fb-field input,.fb-field textarea,.fb-field select){font:inherit;padding:.5rem;border:1px solid #cbd5e1;border-radius:.375rem}:where(.fb-check){display:flex;align-items:center;gap:.5rem}:where(.fb-radio){border:0;padding:0}:where(.fb-form-msg){display:none;margin:0;padding:.5rem .75rem;border-radius:.375rem;background:#ecfdf5;color:#065f46}:where(.fb-form-failed){background:#fef2f2;color:#991b1b}.fb-form-msg:target{display:block}"},
 	{fixedTooltip, ":where(.fb-tooltip){position:relative}:where(.fb-tooltip [role=tooltip]){display:none;position:absolute;bottom:100%;left:0;background:#0f172a;color:#fff;padding:.25rem .5rem;border-radius:.25rem;white-space:nowrap;font-size:.875rem}:where(.fb-tooltip:hover,.fb-tooltip:focus-within) [role=tooltip]{display:block}"},
 	{fixedSections, ":where(.fb-hero,.fb-features,.fb-pricing,.fb-cta,.fb-faq,.fb-logo-cloud){padding:4rem 1.5rem;text-align:center}:where(.fb-actions){display:flex;gap:1rem;justify-content:center;flex-wrap:wrap}:where(.fb-feature-grid,.fb-plans){display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1.5rem;list-style:none;padding:0;text-align:left}:where(.fb-plan-highlighted){outline:2px solid #4f46e5}:where(.fb-logo-cloud ul){display:flex;flex-wrap:wrap;gap:2rem;justify-content:center;list-style:none;padding:0}:where(.fb-footer){padding:2rem 1.5rem;text-align:center}:where(.fb-footer-links){display:flex;gap:1rem;justify-content:center;list-style:none;padding:0}:where(.fb-muted){color:#64748b}"},
-	{fixedTabs, ":where(.fb-tabs [role=tablist]){display:flex;gap:.25rem;border-bottom:1px solid #e2e8f0}:where(.fb-tabs [role=tab]){font:inherit;background:none;border:0;border-bottom:2px solid transparent;padding:.5rem 1rem;cursor:pointer}:where(.fb-tabs [role=tab][aria-selected=true]){border-bottom-color:currentColor;font-weight:600}:where(.fb-tabs [role=tabpanel]){padding:1rem 0}"},
+	{fixedTabs, ":where(.fb-tabs [role=tablist]){display:flex;gap:.25rem;border-bottom:1px solid #e2e8f0;overflow-x:auto}:where(.fb-tabs [role=tab]){font:inherit;color:inherit;text-decoration:none;white-space:nowrap;background:none;border:0;border-bottom:2px solid transparent;padding:.5rem 1rem;cursor:pointer}:where(.fb-tabs [role=tab][aria-selected=true]){border-bottom-color:currentColor;font-weight:600}:where(.fb-tabs [role=tabpanel]){padding:1rem 0}html:not(.fb-js) .fb-tabs [role=tabpanel]:target{display:block}html:not(.fb-js) .fb-tabs:has(:target) [role=tabpanel]:not(:target){display:none}"},
 	{fixedAccordion, ":where(.fb-accordion details){border-bottom:1px solid #e2e8f0;padding:.75rem 0;text-align:left}:where(.fb-accordion summary){cursor:pointer;font-weight:500}"},
 	{fixedModal, ":where(.fb-modal){border:0;border-radius:.5rem;padding:1.5rem;max-width:32rem;width:90vw}:where(.fb-modal)::backdrop{background:rgba(0,0,0,.5)}:where(.fb-modal-close){float:right}:where(.fb-modal-close button){background:none;border:0;font-size:1.5rem;cursor:pointer}"},
 	{fixedDropdown, ":where(.fb-dropdown){position:relative;display:inline-block}:where(.fb-dropdown summary){cursor:pointer}:where(.fb-dropdown ul){position:absolute;z-index:10;margin:0;padding:.25rem;list-style:none;background:#fff;border:1px solid #e2e8f0;border-radius:.375rem;min-width:10rem}:where(.fb-dropdown a){display:block;padding:.25rem .5rem}"},
 	{fixedData, ":where(.fb-data){border:1px dashed #cbd5e1;border-radius:.5rem;padding:1rem;min-height:6rem}"},
 	{fixedClientIf, "[data-fb-if]:not([data-fb-show]){display:none!important}"},
 	{fixedPlaceholder, ":where(.fb-placeholder){border:1px dashed #cbd5e1;min-height:2rem}"},
-	{fixedToast, ":where(.fb-toasts){position:fixed;bottom:1rem;right:1rem;display:flex;flex-direction:column;gap:.5rem;z-index:50}:where(.fb-toast){background:#0f172a;color:#fff;padding:.75rem 1rem;border-radius:.375rem;box-shadow:0 4px 12px rgba(0,0,0,.2)}"},
+	{fixedToast, ":where(.fb-toasts){position:fixed;bottom:1rem;right:1rem;left:1rem;align-items:flex-end;display:flex;flex-direction:column;gap:.5rem;z-index:50;pointer-events:none}:where(.fb-toast){pointer-events:auto;max-width:100%;background:#0f172a;color:#fff;padding:.75rem 1rem;border-radius:.375rem;box-shadow:0 4px 12px rgba(0,0,0,.2)}"},
+	// The builder's Badge: a pill, in four variants.
+	{fixedBadge, ":where(.fb-badge){display:inline-flex;align-items:center;width:fit-content;max-width:100%;border-radius:9999px;border:1px solid transparent;padding:.125rem .625rem;font-size:.75rem;font-weight:600;line-height:1.4;background:#0f172a;color:#f8fafc}:where(.fb-badge-secondary){background:#f1f5f9;color:#0f172a}:where(.fb-badge-destructive){background:#ef4444;color:#fff}:where(.fb-badge-outline){background:transparent;color:inherit;border-color:currentColor}"},
+	// A default button with no colour of its own, on a dark background,
+	// takes the light colours (0,2,0: over a cssBundle's variant rule).
+	{fixedInvert, ".fb-button.fb-on-dark{background:#f8fafc;color:#0f172a}"},
 }
 
 const (

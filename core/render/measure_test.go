@@ -77,3 +77,22 @@ func BenchmarkRenderLandingCold(b *testing.B) {
 		}
 	}
 }
+
+// TestCSSPerPage logs the bytes of the engine's own style block (base,
+// component and generated rules; the page's cssBundle is not counted) of
+// every demo page. Run with -v to see the numbers.
+func TestCSSPerPage(t *testing.T) {
+	r, _ := quietRenderer()
+	total := 0
+	for _, name := range []string{"landing", "about", "contact", "docs-getting-started", "pricing", "members"} {
+		p := loadFixture(t, name)
+		out := render(t, r, Input{Page: p, Path: "/" + name})
+		n := len(generatedCSS(out))
+		if n > 0 || strings.Contains(out, "<style>"+baseRule) {
+			n += len(baseRule)
+		}
+		total += n
+		t.Logf("%-22s engine CSS %5d bytes (cssBundle %d bytes, document %d bytes)", name, n, len(p.CSSBundle), len(out))
+	}
+	t.Logf("%-22s engine CSS %5d bytes (of which the base reset: %d bytes a page)", "all six", total, len(baseRule))
+}

@@ -80,6 +80,7 @@ func (r *Renderer) RenderPage(in Input) (Result, error) {
 	s.r = r
 	s.in = &in
 	defer s.release()
+	s.fixed = fixedBase
 
 	for i := range in.Page.LayoutData.Content {
 		s.component(&in.Page.LayoutData.Content[i], 0)

@@ -22,7 +22,7 @@ func TestBrowserNewsletterRunsTheRealWorkflow(t *testing.T) {
 	if resp, body := e.Manage(t, "POST", "/api/deploy", news); resp.StatusCode != 200 {
 		t.Fatalf("deploy: %s", body)
 	}
-	var stored string
+	var stored, toasts string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(e.URL+"/contact"),
 		chromedp.Poll(`!!window.frontbase`, nil, chromedp.WithPollingTimeout(10*time.Second)),
@@ -31,9 +31,13 @@ func TestBrowserNewsletterRunsTheRealWorkflow(t *testing.T) {
 		chromedp.Click(`form.fb-form button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`//div[contains(@class,"fb-toast")][text()="Welcome aboard"]`, chromedp.BySearch),
 		chromedp.Evaluate(`localStorage.getItem("fb:subscribed")`, &stored),
+		chromedp.Evaluate(`[...document.querySelectorAll('.fb-toast')].map(t => t.textContent).join('|')`, &toasts),
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if toasts != "Welcome aboard" { // the workflow's toast, not the binding's as well
+		t.Errorf("toasts: %q", toasts)
 	}
 	if stored != `"yes"` {
 		t.Errorf("local variable subscribed = %q", stored)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -84,6 +85,18 @@ func TestDashboardAndPreviewInChromium(t *testing.T) {
 	}
 	if list := errs.take(); len(list) > 0 {
 		t.Errorf("dashboard: console errors:\n%s", strings.Join(list, "\n"))
+	}
+
+	// On a phone nothing leaves the screen.
+	var out []string
+	err = chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(390, 800, 1, true),
+		chromedp.Navigate(e.URL+"/_frontbase/analytics"), chromedp.WaitVisible("#daily", chromedp.ByID),
+		chromedp.Evaluate(overflowJS, &out), emulation.ClearDeviceMetricsOverride())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) > 0 {
+		t.Errorf("dashboard at 390 px: elements leave the screen:\n  %s", strings.Join(out, "\n  "))
 	}
 
 	var marked bool

@@ -147,7 +147,8 @@
   function formData(form) {
     var out = {};
     if (form && form.tagName === "FORM") {
-      new FormData(form).forEach(function (v, k) { if (typeof v === "string") out[k] = v; });
+      // _fb_* fields are the engine's, for posts without JavaScript.
+      new FormData(form).forEach(function (v, k) { if (typeof v === "string" && k.indexOf("_fb_") !== 0) out[k] = v; });
     }
     return out;
   }
@@ -167,8 +168,12 @@
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok || body.success === false) throw new Error((body && body.error) || "HTTP " + r.status);
-        effects(body.effects);
-        effects(a.onSuccess);
+        // One toast per action: the workflow's own when it shows one,
+        // else the binding's.
+        var server = Array.isArray(body.effects) ? body.effects : [];
+        var toasted = server.some(function (e) { return e && e.type === "toast" && e.message; });
+        effects(server);
+        effects((a.onSuccess || []).filter(function (e) { return !toasted || !e || e.type !== "toast"; }));
         if (el.tagName === "FORM") el.reset();
       });
     }).catch(function () {
@@ -218,7 +223,7 @@
     var t = ev.target.closest ? ev.target : ev.target.parentElement;
     if (!t) return;
     var tab = t.closest("[data-fb-tabs] [role=tab]");
-    if (tab) { selectTab(tab); return; }
+    if (tab) { ev.preventDefault(); selectTab(tab); return; }
     var opener = t.closest("[data-fb-open]");
     if (opener) { openModal(opener.getAttribute("data-fb-open")); return; }
     var tog = t.closest("[data-fb-toggle]");
@@ -254,6 +259,9 @@
   }, true);
 
   function start() {
+    // Tabs are links to their panels, shown by :target while this class
+    // is absent (no JavaScript); from here on the runtime switches them.
+    d.documentElement.classList.add("fb-js");
     conditions();
     $$("[data-fb-actions]").forEach(function (el) {
       var list = actionsOf(el, "load");
