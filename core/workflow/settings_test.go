@@ -38,7 +38,11 @@ func TestSettingsAsTheControlPlaneSendsThem(t *testing.T) {
 				RetryCount: 3, RetryBackoff: "exponential", LogLevel: "none"}, nil},
 		{"snake_case wins over camelCase", `{"rate_limit_max": 9, "rateLimitMax": 2}`, func() Settings { s := def; s.RateLimitMax = 9; return s }(), nil},
 		{"older names", `{"rateLimitPerMinute": 10, "maxConcurrent": 4, "timeoutMs": 500}`,
-			func() Settings { s := def; s.RateLimitMax, s.Concurrency, s.Timeout = 10, 4, 500*time.Millisecond; return s }(), nil},
+			func() Settings {
+				s := def
+				s.RateLimitMax, s.Concurrency, s.Timeout = 10, 4, 500*time.Millisecond
+				return s
+			}(), nil},
 		{"numeric strings from form inputs", `{"rate_limit_max": "12"}`, func() Settings { s := def; s.RateLimitMax = 12; return s }(), nil},
 		{"zero keeps the defaults", `"{\"rate_limit_max\": 0, \"execution_timeout_ms\": 0}"`, def, nil},
 		{"empty string", `""`, def, nil},
