@@ -316,7 +316,7 @@ func (st *run) launch(bound int) bool {
 // decide) and collects its logs, effects, variables and branch apart.
 func (st *run) child() *run {
 	return &run{
-		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs,
+		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs, timeout: st.timeout,
 		exec: &core.Execution{}, branch: map[string]string{}, vars: map[string]any{}, seen: st.vars,
 	}
 }
