@@ -82,11 +82,17 @@ type WorkflowSummary struct {
 	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
-// ExecutionQuery filters the executions of one workflow, newest first.
+// ExecutionQuery filters executions, newest first.
 type ExecutionQuery struct {
-	WorkflowID string
-	Status     string // empty: any
-	Limit      int
+	WorkflowID string   // empty: every workflow
+	Status     string   // empty: any
+	Statuses   []string // any of these (with Status, either matches)
+	Since      time.Time
+	Until      time.Time // zero: no bound
+	// Tenant keeps the executions of workflows deployed for that tenant
+	// (the deploy's tenantSlug, "_default" when it had none); empty: all.
+	Tenant string
+	Limit  int
 }
 
 // Active reports whether the workflow may run (workflows are active unless

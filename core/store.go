@@ -75,7 +75,19 @@ type Store interface {
 	// use a deterministic id per slot, so overlapping ticks run it once.
 	ClaimExecution(ctx context.Context, e *Execution) (bool, error)
 	Execution(ctx context.Context, id string) (*Execution, error)
+	// ListExecutions returns executions newest first: of one workflow, or
+	// of all when q.WorkflowID is empty.
 	ListExecutions(ctx context.Context, q ExecutionQuery) ([]Execution, error)
+	// ExecutionStats counts the kept execution records per workflow.
+	ExecutionStats(ctx context.Context, tenant string) ([]ExecutionStat, error)
+
+	// WorkflowVersions lists a workflow's kept versions, newest first;
+	// WorkflowVersion reads one (ENOTFOUND when it is not kept).
+	WorkflowVersions(ctx context.Context, id string, limit int) ([]StoredWorkflow, error)
+	WorkflowVersion(ctx context.Context, id string, version int64) (*StoredWorkflow, error)
+	// DeleteWorkflowVersion forgets a kept version: ENOTFOUND when there is
+	// none, ECONFLICT for the current one (it is what runs).
+	DeleteWorkflowVersion(ctx context.Context, id string, version int64) error
 
 	Close() error
 }
@@ -181,10 +193,19 @@ type RollbackResult struct {
 }
 
 // StoredWorkflow is a workflow as stored, with its engine-assigned version.
+// For a kept version, UpdatedAt is when that version was written.
 type StoredWorkflow struct {
 	Workflow  *Workflow
 	Version   int64
 	UpdatedAt time.Time
+}
+
+// ExecutionStat counts one workflow's kept execution records.
+type ExecutionStat struct {
+	WorkflowID     string `json:"workflowId"`
+	TotalRuns      int64  `json:"totalRuns"`
+	SuccessfulRuns int64  `json:"successfulRuns"`
+	FailedRuns     int64  `json:"failedRuns"`
 }
 
 // SetMaxScript is the Lua script behind Cache.SetMax (KEYS[1] the key,

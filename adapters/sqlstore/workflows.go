@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -195,7 +196,9 @@ func (s *Store) Execution(ctx context.Context, id string) (*core.Execution, erro
 	return &e, nil
 }
 
-// ListExecutions returns a workflow's executions, newest first.
+// ListExecutions returns executions newest first, filtered as q says.
+// The query is built from the filters given so that each shape uses its
+// index (executions_by_workflow, or executions_by_start for every workflow).
 func (s *Store) ListExecutions(ctx context.Context, q core.ExecutionQuery) ([]core.Execution, error) {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
@@ -206,9 +209,35 @@ func (s *Store) ListExecutions(ctx context.Context, q core.ExecutionQuery) ([]co
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.b.DB.QueryContext(ctx, `SELECT document FROM executions
-		WHERE workflow_id = ? AND (? = '' OR status = ?) ORDER BY started_at DESC, id LIMIT ?`,
-		q.WorkflowID, q.Status, q.Status, limit)
+	var where []string
+	var args []any
+	if q.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, q.WorkflowID)
+	}
+	statuses := q.Statuses
+	if q.Status != "" {
+		statuses = append([]string{q.Status}, statuses...)
+	}
+	if len(statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(statuses)-1)+")")
+		for _, st := range statuses {
+			args = append(args, st)
+		}
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "started_at >= ?"), append(args, FormatTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "started_at <= ?"), append(args, FormatTime(q.Until))
+	}
+	if q.Tenant != "" {
+		where, args = append(where, "workflow_id IN "+tenantWorkflows), append(args, q.Tenant)
+	}
+	query := "SELECT document FROM executions"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.b.DB.QueryContext(ctx, query+" ORDER BY started_at DESC, id LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, s.dbError("list executions", err)
 	}
@@ -229,6 +258,134 @@ func (s *Store) ListExecutions(ctx context.Context, q core.ExecutionQuery) ([]co
 		return nil, s.dbError("list executions", err)
 	}
 	return out, nil
+}
+
+// tenantWorkflows selects the ids of the workflows deployed for a tenant
+// (the deploy's tenantSlug; "_default" when it had none).
+const tenantWorkflows = `(SELECT id FROM workflows
+	WHERE coalesce(nullif(json_extract(document, '$.tenantSlug'), ''), '_default') = ?)`
+
+// ExecutionStats counts the kept execution records per workflow, in one
+// aggregate query.
+func (s *Store) ExecutionStats(ctx context.Context, tenant string) ([]core.ExecutionStat, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	query := `SELECT workflow_id, count(*), sum(status = 'completed'), sum(status = 'error') FROM executions`
+	var args []any
+	if tenant != "" {
+		query, args = query+" WHERE workflow_id IN "+tenantWorkflows, []any{tenant}
+	}
+	rows, err := s.b.DB.QueryContext(ctx, query+" GROUP BY workflow_id ORDER BY workflow_id", args...)
+	if err != nil {
+		return nil, s.dbError("count executions", err)
+	}
+	defer rows.Close()
+	out := []core.ExecutionStat{}
+	for rows.Next() {
+		var st core.ExecutionStat
+		if err := rows.Scan(&st.WorkflowID, &st.TotalRuns, &st.SuccessfulRuns, &st.FailedRuns); err != nil {
+			return nil, s.dbError("count executions", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbError("count executions", err)
+	}
+	return out, nil
+}
+
+// WorkflowVersions lists a workflow's kept versions, newest first.
+func (s *Store) WorkflowVersions(ctx context.Context, id string, limit int) ([]core.StoredWorkflow, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.b.DB.QueryContext(ctx, `SELECT version, document, created_at FROM workflow_versions
+		WHERE workflow_id = ? ORDER BY version DESC LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, s.dbError("list workflow versions", err)
+	}
+	defer rows.Close()
+	out := []core.StoredWorkflow{}
+	for rows.Next() {
+		var (
+			v            int64
+			doc, created string
+		)
+		if err := rows.Scan(&v, &doc, &created); err != nil {
+			return nil, s.dbError("list workflow versions", err)
+		}
+		sw, err := storedVersion(v, doc, created)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *sw)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbError("list workflow versions", err)
+	}
+	return out, nil
+}
+
+// WorkflowVersion reads one kept version.
+func (s *Store) WorkflowVersion(ctx context.Context, id string, version int64) (*core.StoredWorkflow, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	var doc, created string
+	err := s.b.DB.QueryRowContext(ctx, `SELECT document, created_at FROM workflow_versions
+		WHERE workflow_id = ? AND version = ?`, id, version).Scan(&doc, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "workflow %q has no version %d", id, version)
+	}
+	if err != nil {
+		return nil, s.dbError("read workflow version", err)
+	}
+	return storedVersion(version, doc, created)
+}
+
+func storedVersion(v int64, doc, created string) (*core.StoredWorkflow, error) {
+	var w core.Workflow
+	if err := json.Unmarshal([]byte(doc), &w); err != nil {
+		return nil, &core.Error{Code: core.EINTERNAL, Message: "decode stored workflow version", Err: err}
+	}
+	at, _ := parseTime(created)
+	return &core.StoredWorkflow{Workflow: &w, Version: v, UpdatedAt: at}, nil
+}
+
+// DeleteWorkflowVersion forgets a kept version other than the current one,
+// in one batch.
+func (s *Store) DeleteWorkflowVersion(ctx context.Context, id string, version int64) error {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	results, err := s.batch(ctx, "delete workflow version", []Stmt{
+		{`SELECT count(*) FROM workflow_versions WHERE workflow_id = ? AND version = ?`, []any{id, version}},
+		{`SELECT count(*) FROM workflows WHERE id = ? AND version = ?`, []any{id, version}},
+		{`DELETE FROM workflow_versions WHERE workflow_id = ? AND version = ?
+			AND NOT EXISTS (SELECT 1 FROM workflows WHERE id = ? AND version = ?)`, []any{id, version, id, version}},
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case asInt(results[0][0][0]) == 0:
+		return core.Errorf(core.ENOTFOUND, "workflow %q has no version %d", id, version)
+	case asInt(results[1][0][0]) > 0:
+		return core.Errorf(core.ECONFLICT, "version %d is workflow %q's current version; deploy or roll back to another first", version, id)
+	}
+	return nil
 }
 
 // DeleteExecutionsBefore deletes at most limit execution records started

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -29,6 +31,7 @@ func (h *handler) workflowRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(m+" /api/webhook/{id}", h.webhook) // authenticated by the workflow's trigger
 	}
 	mux.HandleFunc("POST /api/public/execute/{id}", h.publicExecute)
+	h.workflowHistoryRoutes(mux) // executions.go
 }
 
 func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -101,11 +104,13 @@ func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	e, err := h.opts.Workflows.Execute(r.Context(), r.PathValue("id"), "manual", params)
+	ctx, adm := workflow.TrackAdmission(r.Context())
+	e, err := h.opts.Workflows.Execute(ctx, r.PathValue("id"), "manual", params)
 	if err != nil {
-		writeError(w, r, err)
+		writeRunError(w, r, err)
 		return
 	}
+	setRateLimitRemaining(w, adm)
 	writeJSON(w, http.StatusOK, executionBody(e, false))
 }
 
@@ -119,14 +124,16 @@ func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	e, err := h.opts.Workflows.ExecutePublic(r.Context(), r.PathValue("id"), clientKey(r), body)
+	ctx, adm := workflow.TrackAdmission(r.Context())
+	e, err := h.opts.Workflows.ExecutePublic(ctx, r.PathValue("id"), clientKey(r), body)
 	if err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT { // inactive: do not tell visitors more
 			err = core.Errorf(core.ENOTFOUND, "workflow not found")
 		}
-		writeError(w, r, err)
+		writeRunError(w, r, err)
 		return
 	}
+	setRateLimitRemaining(w, adm)
 	writeJSON(w, http.StatusOK, executionBody(e, true))
 }
 
@@ -150,14 +157,21 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	e, err := h.opts.Workflows.Webhook(r.Context(), r.PathValue("id"), r, body)
+	ctx, adm := workflow.TrackAdmission(r.Context())
+	e, err := h.opts.Workflows.Webhook(ctx, r.PathValue("id"), r, body)
+	if g, ok := errors.AsType[*workflow.GuardError](err); ok && g.Name == workflow.GuardDebounced {
+		// The peer answers a debounced webhook 200, skipped, not 429.
+		writeJSON(w, http.StatusOK, map[string]any{"success": true, "executionId": nil, "status": "debounced", "message": g.Message()})
+		return
+	}
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			w.Header().Set("WWW-Authenticate", `Basic realm="webhook"`)
 		}
-		writeError(w, r, err)
+		writeRunError(w, r, err)
 		return
 	}
+	setRateLimitRemaining(w, adm)
 	if resp := e.Response; resp != nil && e.Status == core.ExecCompleted {
 		for k, v := range resp.Headers {
 			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !hopHeaders[k] {
@@ -281,7 +295,14 @@ func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "execution": e})
+	// The control plane reads the record's fields at the top level (as the
+	// peer answers them); "execution" keeps this engine's earlier shape.
+	body := map[string]any{}
+	if doc, err := json.Marshal(e); err == nil {
+		json.Unmarshal(doc, &body)
+	}
+	body["success"], body["execution"] = true, e
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
@@ -299,5 +320,5 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "executions": list})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "executions": list, "total": len(list)})
 }

@@ -47,11 +47,12 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 			is.errorf("triggerType", "item %d: %q is not one of %s", i, kind, strings.Join(triggerKinds, ", "))
 		}
 	}
-	if len(w.Settings) > 0 && string(w.Settings) != "null" {
-		if err := json.Unmarshal(w.Settings, &g.Settings); err != nil {
-			is.errorf("settings", "expected an object")
+	if raw := normalizeSettings(w.Settings); raw != nil {
+		if err := json.Unmarshal(raw, &g.Settings); err != nil {
+			is.errorf("settings", "expected an object, or a JSON string holding one")
 		}
 	}
+	g.Opts = parseSettings(g.Settings, is) // settings.go
 
 	var nodes []rawNode
 	if err := json.Unmarshal(orNull(w.Nodes), &nodes); err != nil {

@@ -16,83 +16,186 @@ type counter interface {
 	Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error)
 }
 
-// guards are a workflow's settings that limit how often it runs:
+// Guard error names, as the TypeScript engine answers them (the "error"
+// field of its 429 bodies).
+const (
+	GuardRateLimited = "RateLimited"
+	GuardCoolDown    = "CoolDown"
+	GuardDebounced   = "Debounced"
+	GuardConcurrency = "ConcurrencyLimitExceeded"
+)
+
+// GuardError is a run refused by one of the workflow's guards. It is a
+// core ETOOMANY error (429) whose Name the API answers as the peer does.
+type GuardError struct {
+	Name       string        // GuardRateLimited, ...
+	RetryAfter time.Duration // when trying again may succeed (0: unknown)
+	err        *core.Error
+}
+
+func (e *GuardError) Error() string { return e.err.Error() }
+func (e *GuardError) Unwrap() error { return e.err }
+
+// Message is the caller-safe text.
+func (e *GuardError) Message() string { return e.err.Message }
+
+func guardError(name string, retry time.Duration, format string, args ...any) *GuardError {
+	return &GuardError{Name: name, RetryAfter: retry, err: core.Errorf(core.ETOOMANY, format, args...)}
+}
+
+// Admission is what the guards said about a run that was let through.
+// TrackAdmission puts one in a context; runs through that context fill it.
+type Admission struct {
+	// RateLimitRemaining is the runs left this minute (-1: no rate limit
+	// applied), for X-RateLimit-Remaining.
+	RateLimitRemaining int64
+}
+
+type admissionKey struct{}
+
+// TrackAdmission returns a context whose runs record their admission in
+// the returned Admission.
+func TrackAdmission(ctx context.Context) (context.Context, *Admission) {
+	a := &Admission{RateLimitRemaining: -1}
+	return context.WithValue(ctx, admissionKey{}, a), a
+}
+
+// guards are the settings that limit how often a workflow runs (checked in
+// this order, as the TypeScript engine checks them):
 //
-//	rateLimitPerMinute  at most N runs per calendar minute
-//	cooldownMs          at most one run per window starting at a run
-//	debounceMs          the same on the server (a run waits for nothing: FaaS)
-//	concurrencyLimit    at most N runs at the same time
+//	cooldown    no run starts while one runs, nor within cooldown_ms after
+//	            a successful one ended
+//	debounce    triggers after the first within debounce_ms are refused
+//	rate limit  at most rate_limit_max runs per calendar minute
+//	concurrency at most concurrency_limit runs at the same time
 type guards struct {
-	perMinute  int64
+	perMinute  int64 // 0: no rate limit
 	cooldown   time.Duration
+	debounce   time.Duration
 	concurrent int64
+	timeout    time.Duration
+	public     bool // ui_event runs count in their own rate-limit window
 }
 
-func guardsOf(settings map[string]any) guards {
-	num := func(names ...string) float64 {
-		for _, n := range names {
-			if f, ok := number(settings[n]); ok && f > 0 {
-				return f
-			}
+// guardsOf reads g's guards for a run of kind. The rate limit applies
+// unless rate_limit_enabled is false; page visitors' runs (ui_event) and
+// scheduled or data-change ticks are always limited, as in the peer.
+func guardsOf(g *Graph, kind string, timeout time.Duration) guards {
+	o := g.Opts
+	gd := guards{cooldown: o.Cooldown, debounce: o.Debounce, concurrent: o.Concurrency, timeout: timeout, public: kind == "ui_event"}
+	switch {
+	case o.RateLimitEnabled, kind == "ui_event", kind == "scheduled", kind == "data_change":
+		gd.perMinute = o.RateLimitMax
+		if gd.perMinute <= 0 {
+			gd.perMinute = DefaultRateLimitMax
 		}
-		return 0
 	}
-	g := guards{perMinute: int64(num("rateLimitPerMinute", "rateLimit")), concurrent: int64(num("concurrencyLimit", "maxConcurrent"))}
-	cd := num("cooldownMs")
-	if db := num("debounceMs"); db > cd {
-		cd = db
-	}
-	g.cooldown = time.Duration(cd) * time.Millisecond
-	return g
+	return gd
 }
 
-func (g guards) any() bool { return g.perMinute > 0 || g.cooldown > 0 || g.concurrent > 0 }
-
-// admit checks the guards and returns a release for the concurrency slot.
-func (s *Service) admit(ctx context.Context, id string, g guards, timeout time.Duration) (release func(), err error) {
-	release = func() {}
-	if !g.any() {
-		return release, nil
+// admit checks the guards and returns what to call when the run is over
+// (it frees the concurrency slot and starts the cool-down).
+func (s *Service) admit(ctx context.Context, id string, g guards) (done func(ok bool), err error) {
+	var undo []func(ok bool)
+	done = func(ok bool) {
+		for _, f := range undo {
+			f(ok)
+		}
+	}
+	refuse := func(e error) (func(bool), error) {
+		done(false)
+		return func(bool) {}, e
 	}
 	c := s.counter()
 	prefix := "fb:wf:" + id + ":"
 	now := s.now()
-	if g.perMinute > 0 {
-		n, err := s.incr(ctx, c, prefix+"rl:"+strconv.FormatInt(now.Unix()/60, 10), 1, 61*time.Second)
-		if err != nil {
-			return release, err
-		}
-		if n > g.perMinute {
-			return release, core.Errorf(core.ETOOMANY, "workflow %q is over its rate limit of %d runs a minute", id, g.perMinute)
-		}
-	}
 	if g.cooldown > 0 {
-		n, err := s.incr(ctx, c, prefix+"cd", 1, g.cooldown)
+		// Held while the run runs (at most its timeout), then set to the
+		// cool-down after a success, or dropped after a failure.
+		key := prefix + "cd"
+		n, err := s.incr(ctx, c, key, 1, g.timeout+time.Second)
 		if err != nil {
-			return release, err
+			return refuse(err)
 		}
 		if n > 1 {
-			return release, core.Errorf(core.ETOOMANY, "workflow %q is cooling down (%s between runs)", id, g.cooldown)
+			return refuse(guardError(GuardCoolDown, g.cooldown, "workflow %s is cooling down (%s after a run); try again later", id, g.cooldown))
+		}
+		undo = append(undo, func(ok bool) {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			if ok {
+				s.setKey(rctx, key, g.cooldown)
+			} else {
+				s.deleteKey(rctx, key)
+			}
+		})
+	}
+	if g.debounce > 0 {
+		n, err := s.incr(ctx, c, prefix+"db", 1, g.debounce)
+		if err != nil {
+			return refuse(err)
+		}
+		if n > 1 {
+			return refuse(guardError(GuardDebounced, g.debounce, "workflow %s was triggered too recently (%s debounce window)", id, g.debounce))
+		}
+	}
+	if g.perMinute > 0 {
+		window := "rl:"
+		if g.public {
+			window = "prl:"
+		}
+		minute := now.Unix() / 60
+		n, err := s.incr(ctx, c, prefix+window+strconv.FormatInt(minute, 10), 1, 61*time.Second)
+		if err != nil {
+			return refuse(err)
+		}
+		if n > g.perMinute {
+			retry := time.Unix((minute+1)*60, 0).Sub(now)
+			return refuse(guardError(GuardRateLimited, retry, "workflow %s rate limit exceeded (%d/min); retry after %s", id, g.perMinute, retry.Round(time.Second)))
+		}
+		if a, ok := ctx.Value(admissionKey{}).(*Admission); ok {
+			a.RateLimitRemaining = g.perMinute - n
 		}
 	}
 	if g.concurrent > 0 {
 		key := prefix + "cc"
 		// The key outlives any execution, so a crashed instance's slot frees itself.
-		n, err := s.incr(ctx, c, key, 1, 2*timeout+10*time.Second)
+		n, err := s.incr(ctx, c, key, 1, 2*g.timeout+10*time.Second)
 		if err != nil {
-			return release, err
+			return refuse(err)
 		}
-		release = func() {
+		release := func(bool) {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
 			s.incr(rctx, c, key, -1, 0)
 		}
 		if n > g.concurrent {
-			release()
-			return func() {}, core.Errorf(core.ETOOMANY, "workflow %q already has %d runs in progress", id, g.concurrent)
+			release(false)
+			return refuse(guardError(GuardConcurrency, 0, "workflow %s has reached its concurrency limit (%d runs at once); try again later", id, g.concurrent))
+		}
+		undo = append(undo, release)
+	}
+	return done, nil
+}
+
+// setKey makes key hold a count of 1 for ttl; deleteKey drops it. Both are
+// best effort: guards fall back to this process when the cache fails.
+func (s *Service) setKey(ctx context.Context, key string, ttl time.Duration) {
+	if s.cache != nil {
+		if err := s.cache.Set(ctx, core.CacheEntry{Key: key, Value: []byte("1"), TTL: ttl}); err == nil {
+			return
 		}
 	}
-	return release, nil
+	s.mem.set(key, 1, ttl)
+}
+
+func (s *Service) deleteKey(ctx context.Context, key string) {
+	if s.cache != nil {
+		if _, err := s.cache.Exec(ctx, []any{"DEL", key}); err == nil {
+			return
+		}
+	}
+	s.mem.set(key, 0, time.Nanosecond)
 }
 
 func (s *Service) counter() counter {
@@ -153,4 +256,10 @@ func (m *memCounter) Incr(_ context.Context, key string, delta int64, ttl time.D
 	}
 	c.n += delta
 	return c.n, nil
+}
+
+func (m *memCounter) set(key string, n int64, ttl time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m[key] = &memCount{n: n, expires: time.Now().Add(ttl)}
 }

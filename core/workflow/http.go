@@ -331,6 +331,8 @@ func (st *run) httpRequest(n *Node, sc scope) (any, error) {
 		switch {
 		case errors.As(err, &blocked):
 			return nil, blocked
+		case errors.Is(err, context.DeadlineExceeded) && st.ctx.Err() != nil && st.timeout > 0:
+			return nil, fmt.Errorf("%s %s: the execution's timeout of %s ran out (execution_timeout_ms)", method, u.Redacted(), st.timeout)
 		case errors.Is(err, context.DeadlineExceeded):
 			return nil, fmt.Errorf("%s %s: no response within %s", method, u.Redacted(), timeout)
 		}

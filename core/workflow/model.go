@@ -35,6 +35,7 @@ type Graph struct {
 	Nodes    []*Node
 	Trigger  *Node
 	Settings map[string]any
+	Opts     Settings // Settings read, with the builder's defaults (settings.go)
 	byID     map[string]*Node
 	in, out  map[string][]Edge
 	order    []*Node // topological

@@ -14,9 +14,27 @@ import (
 	"github.com/frontbase/edge/core"
 )
 
-// DefaultTimeout bounds an execution unless the workflow's settings or the
-// caller's context say less.
+// DefaultTimeout bounds an execution unless the workflow's settings
+// (execution_timeout_ms) say otherwise; the caller's context may say less.
 const DefaultTimeout = 30 * time.Second
+
+// timeoutFor is how long one execution of g may run: the workflow's
+// execution_timeout_ms (DefaultTimeout when unset), never more than the
+// runner's Timeout when the operator set one, nor MaxTimeout.
+func (r *Runner) timeoutFor(g *Graph) time.Duration {
+	limit := r.Timeout
+	if limit <= 0 {
+		limit = MaxTimeout
+	}
+	t := g.Opts.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+		if r.Timeout > 0 {
+			t = r.Timeout
+		}
+	}
+	return min(t, limit)
+}
 
 // Record size caps (execution records are kept in the state store; see
 // retention.go for how long). Anything bigger is recorded as a note of its
@@ -137,13 +155,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	if r.Now != nil {
 		now = r.Now
 	}
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	if s, ok := g.Settings["timeoutMs"].(float64); ok && s > 0 && time.Duration(s)*time.Millisecond < timeout {
-		timeout = time.Duration(s) * time.Millisecond
-	}
+	timeout := r.timeoutFor(g)
 	ctx, cancel := context.WithTimeout(ctx, timeout) // never past the caller's deadline
 	defer cancel()
 	if payload == nil {
@@ -304,7 +316,7 @@ func (st *run) launch(bound int) bool {
 // decide) and collects its logs, effects, variables and branch apart.
 func (st *run) child() *run {
 	return &run{
-		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs,
+		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs, timeout: st.timeout,
 		exec: &core.Execution{}, branch: map[string]string{}, vars: map[string]any{}, seen: st.vars,
 	}
 }

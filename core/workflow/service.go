@@ -43,6 +43,9 @@ type Options struct {
 	// (the state store, when it can).
 	DataSources map[string]DataSource
 	Cursors     CursorStore
+	// Sleep waits between retries (retry.go); nil: a timer that stops
+	// early when ctx ends. Tests inject one.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Service deploys and runs workflows over a store.
@@ -61,6 +64,7 @@ type Service struct {
 
 	retention Retention // retention.go
 	pruner    ExecutionPruner
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a Service.
@@ -83,8 +87,11 @@ func New(store core.Store, opts Options) *Service {
 	if opts.Pruner == nil {
 		opts.Pruner, _ = store.(ExecutionPruner)
 	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
 	return &Service{
-		retention: *opts.Retention, pruner: opts.Pruner,
+		retention: *opts.Retention, pruner: opts.Pruner, sleep: opts.Sleep,
 		store:   store,
 		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel},
 		data:    opts.DataSources,
@@ -114,6 +121,11 @@ func Decode(body []byte) (*core.Workflow, error) {
 	var w core.Workflow
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, core.Errorf(core.EINVALID, "the body is not a JSON workflow: %v", err)
+	}
+	// The control plane sends settings as a JSON string or null: they are
+	// stored as the object they hold (settings.go).
+	if raw := normalizeSettings(w.Settings); raw == nil || raw[0] == '{' {
+		w.Settings = raw
 	}
 	return &w, nil
 }
@@ -199,34 +211,56 @@ func (s *Service) runWithID(ctx context.Context, g *Graph, sw *core.StoredWorkfl
 	if !sw.Workflow.Active() {
 		return nil, core.Errorf(core.ECONFLICT, "workflow %q is inactive; toggle it on to run it", sw.Workflow.ID)
 	}
-	timeout := s.runner.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	release, err := s.admit(ctx, sw.Workflow.ID, guardsOf(g.Settings), timeout)
+	done, err := s.admit(ctx, sw.Workflow.ID, guardsOf(g, kind, s.runner.timeoutFor(g)))
 	if err != nil {
 		return nil, err
 	}
 	exec := s.runner.Run(ctx, g, kind, payload)
-	release()
+	// retry.go: a failed background run is tried again when the workflow
+	// asks for it (queue_enabled, retry_count); each attempt is recorded.
+	for attempt := 1; exec.Status != core.ExecCompleted && attempt <= retriesFor(g, kind); attempt++ {
+		wait := backoff(g.Opts, attempt)
+		exec.Logs = append(exec.Logs, core.LogLine{Level: "warn", At: s.now().UTC(),
+			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %s", attempt, retriesFor(g, kind)+1, wait)})
+		if err := s.record(ctx, g, sw, exec); err != nil {
+			done(false)
+			return exec, err
+		}
+		if err := s.sleep(ctx, wait); err != nil {
+			done(false)
+			return exec, nil // recorded above; the caller's time is up
+		}
+		exec = s.runner.Run(ctx, g, kind, payload)
+	}
+	done(exec.Status == core.ExecCompleted)
 	if id != "" {
 		exec.ID = id
 	}
+	return exec, s.record(ctx, g, sw, exec)
+}
+
+// record saves an execution and writes its log lines to the engine's log
+// as the workflow's log_level allows (all, errors, none).
+func (s *Service) record(ctx context.Context, g *Graph, sw *core.StoredWorkflow, exec *core.Execution) error {
 	exec.WorkflowVersion = sw.Version
 	// The record is written even when the caller's deadline passed, with a
 	// short deadline of its own: an execution that ran is never lost.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := s.store.SaveExecution(saveCtx, exec); err != nil {
-		return exec, err
+		return err
 	}
 	s.log.LogAttrs(ctx, slog.LevelDebug, "workflow executed", slog.String("workflowId", exec.WorkflowID),
 		slog.String("executionId", exec.ID), slog.String("status", exec.Status))
 	for _, l := range exec.Logs {
-		s.log.LogAttrs(ctx, logLevel(l.Level), l.Message, slog.String("workflowId", exec.WorkflowID),
+		level := logLevel(l.Level)
+		if g.Opts.LogLevel == "none" || g.Opts.LogLevel == "errors" && level < slog.LevelError {
+			continue
+		}
+		s.log.LogAttrs(ctx, level, l.Message, slog.String("workflowId", exec.WorkflowID),
 			slog.String("executionId", exec.ID), slog.String("nodeId", l.NodeID))
 	}
-	return exec, nil
+	return nil
 }
 
 func logLevel(s string) slog.Level {

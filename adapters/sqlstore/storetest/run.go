@@ -20,6 +20,7 @@ var checks = []struct {
 	{"RateLimits", RateLimits},
 	{"MergeSettings", MergeSettings},
 	{"VersionConflicts", VersionConflicts},
+	{"WorkflowHistory", WorkflowHistory},
 }
 
 // Run runs every check as a subtest on a fresh store from open. after,
