@@ -16,6 +16,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -31,6 +32,7 @@ type Options struct {
 	Analytics    Analytics         // page-view counting; zero: off
 
 	RateLimits *ratelimit.Service // rate-limit rules (ratelimits.go); nil: no rules, no routes
+	Secrets    *secrets.Service   // tenant secret blobs (secrets.go); nil: no routes
 }
 
 type handler struct {
@@ -67,6 +69,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.analyticsRoutes(mux) // analytics.go
 	h.rateLimitRoutes(mux) // ratelimits.go
 	h.previewRoutes(mux)   // preview.go
+	h.secretRoutes(mux)    // secrets.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

@@ -43,6 +43,8 @@ type Options struct {
 	// (the state store, when it can).
 	DataSources map[string]DataSource
 	Cursors     CursorStore
+	// Secrets resolve $secrets (secrets.go); nil: $secrets is null.
+	Secrets SecretSource
 }
 
 // Service deploys and runs workflows over a store.
@@ -86,7 +88,7 @@ func New(store core.Store, opts Options) *Service {
 	return &Service{
 		retention: *opts.Retention, pruner: opts.Pruner,
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel, Secrets: opts.Secrets},
 		data:    opts.DataSources,
 		cursors: opts.Cursors,
 		graphs:  newBoundedCache[*Graph](1024),

@@ -18,6 +18,7 @@ var checks = []struct {
 	{"Versions", Versions},
 	{"DataCursors", DataCursors},
 	{"RateLimits", RateLimits},
+	{"TenantSecrets", TenantSecrets},
 }
 
 // Run runs every check as a subtest on a fresh store from open. after,

@@ -21,6 +21,7 @@ import (
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -74,11 +75,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	cursors, _ := store.(workflow.CursorStore)
 	rules, _ := store.(ratelimit.Store)
 	pruner, _ := store.(workflow.ExecutionPruner)
+	tenantSecrets := newSecrets(cfg, store, logger) // secrets.go
 	if wrapStore != nil {
 		store = wrapStore(store)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, Logger: logger})
-	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors)
+	workflows, err := newWorkflows(store, pruner, sharedCache, cfg, logger, cursors, tenantSecrets)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -91,13 +93,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
+		Secrets:    tenantSecrets,
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
 }
 
 // newWorkflows wires the actions engine: the guarded HTTP client with the
 // operator's allow-list, and $env limited to the allowed variables.
-func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore) (*workflow.Service, error) {
+func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, cursors workflow.CursorStore, tenantSecrets *secrets.Service) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
@@ -114,7 +117,8 @@ func newWorkflows(store core.Store, pruner workflow.ExecutionPruner, sharedCache
 		return nil, err
 	}
 	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel}), nil
+		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel,
+		Secrets: secretSource(tenantSecrets)}), nil
 }
 
 // Migrator is a store whose schema is applied by an explicit step.
