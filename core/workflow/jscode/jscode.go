@@ -99,7 +99,6 @@ func (r *Runner) Check(code string) error {
 	return err
 }
 
-
 // Run calls the code with env and returns its result as JSON values.
 func (r *Runner) Run(ctx context.Context, code string, env workflow.CodeEnv) (any, error) {
 	prog, err := r.program(code)
