@@ -214,3 +214,16 @@ func TestResolveCachesBrieflyAndWritesInvalidate(t *testing.T) {
 		t.Fatalf("reads = %d, values %v: a delete must drop the cache", st.reads, r.Values)
 	}
 }
+
+// BenchmarkDecrypt is one blob opened with the first key tried.
+func BenchmarkDecrypt(b *testing.B) {
+	raw, _ := os.ReadFile("testdata/vectors.json")
+	var v vectors
+	json.Unmarshal(raw, &v)
+	k, _ := ParseKeys(v.RandomKey, "", "")
+	for b.Loop() {
+		if _, err := k.Decrypt(v.SealedWithRandom); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -112,12 +112,10 @@ func (r *Runner) Run(ctx context.Context, code string, env workflow.CodeEnv) (an
 	vm := goja.New()
 	vm.SetMaxCallStackSize(MaxCallDepth)
 
-	stop := make(chan struct{})
-	defer close(stop)
 	timer := time.AfterFunc(r.TimeLimit, func() { vm.Interrupt(fmt.Errorf("customCode ran past its time limit of %s", r.TimeLimit)) })
 	defer timer.Stop()
 	defer context.AfterFunc(ctx, func() { vm.Interrupt(context.Cause(ctx)) })()
-	go watchHeap(vm, r.MaxHeapGrowth, stop)
+	defer watchHeap(vm, r.MaxHeapGrowth)()
 
 	out, err := call(vm, prog, string(in))
 	if err != nil {
@@ -196,26 +194,38 @@ func call(vm *goja.Runtime, prog *goja.Program, in string) (out string, err erro
 	return s.String(), nil
 }
 
-// watchHeap interrupts vm when the process heap grows by more than
-// MaxHeapGrowth while it runs. The heap is the whole process's, so this is
-// a guard against runaway allocation, not an exact per-call quota.
-func watchHeap(vm *goja.Runtime, limit uint64, stop <-chan struct{}) {
+// watchHeap interrupts vm when the process heap grows by more than limit
+// while it runs, checking every watchEvery on a timer (a call shorter than
+// that starts no goroutine); the returned func stops it. The heap is the
+// whole process's, so this guards against runaway allocation; it is not
+// an exact per-call quota.
+func watchHeap(vm *goja.Runtime, limit uint64) (stop func()) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(sample)
 	base := sample[0].Value.Uint64()
-	t := time.NewTicker(watchEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	check := func() {
+		metrics.Read(sample) // checks never overlap: the timer is re-armed after one
+		if sample[0].Value.Uint64() > base+limit {
+			vm.Interrupt(fmt.Errorf("customCode grew the heap by more than %d MiB", limit>>20))
 			return
-		case <-t.C:
-			metrics.Read(sample)
-			if sample[0].Value.Uint64() > base+limit {
-				vm.Interrupt(fmt.Errorf("customCode grew the heap by more than %d MiB", limit>>20))
-				return
-			}
 		}
+		mu.Lock()
+		if !stopped {
+			t.Reset(watchEvery)
+		}
+		mu.Unlock()
+	}
+	mu.Lock()
+	t = time.AfterFunc(watchEvery, check)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
 	}
 }
 

@@ -53,10 +53,15 @@ func TestRuns(t *testing.T) {
 }
 
 func TestBounds(t *testing.T) {
+	quick := New()
+	quick.TimeLimit = 100 * time.Millisecond
+	if _, err := run(t, quick, "while (true) {}", nil); err == nil || !strings.Contains(err.Error(), "ran past its time limit of 100ms") {
+		t.Fatalf("endless loop: %v", err)
+	}
+	// The other bounds must stop the code before any time limit would.
 	r := New()
-	r.TimeLimit = 100 * time.Millisecond
+	r.TimeLimit = time.Minute
 	tests := []struct{ name, code, want string }{
-		{"endless loop", "while (true) {}", "ran past its time limit of 100ms"},
 		{"deep recursion", "function f(n) { return f(n + 1) + 1 } return f(0)", "nested calls deeper than 512"},
 		{"throws", "throw new Error('boom')", "customCode threw: Error: boom"},
 		{"syntax", "return (", "customCode does not compile"},
@@ -71,8 +76,8 @@ func TestBounds(t *testing.T) {
 		})
 	}
 	t.Run("heap", func(t *testing.T) {
-		m := New() // the default time limit: the watchdog must stop it first
-		m.MaxHeapGrowth = 32 << 20
+		m := New()
+		m.TimeLimit, m.MaxHeapGrowth = time.Minute, 32<<20
 		_, err := run(t, m, "const a = []; while (true) a.push('x'.repeat(1 << 20) + a.length)", nil)
 		if err == nil || !strings.Contains(err.Error(), "grew the heap by more than 32 MiB") {
 			t.Fatalf("err = %v", err)
