@@ -51,6 +51,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"FRONTBASE_KEEP_VERSIONS": "0"}, "FRONTBASE_KEEP_VERSIONS: expected an integer from 1"},
 		{map[string]string{"FRONTBASE_SYSTEM_KEY": "short"}, "FRONTBASE_SYSTEM_KEY: expected at least 16"},
 		{map[string]string{"FRONTBASE_ANALYTICS": "maybe"}, "FRONTBASE_ANALYTICS: expected one of on, off"},
+		{map[string]string{"FRONTBASE_SECRETS_KEY": "c2hvcnQ="}, "FRONTBASE_SECRETS_KEY: expected the standard base64 of 32"},
+		{map[string]string{"FRONTBASE_SECRETS_KEY_OLD": "not base64"}, "FRONTBASE_SECRETS_KEY_OLD: expected the standard base64 of 32"},
 	}
 	for _, tt := range tests {
 		_, err := Load(env(tt.env))
