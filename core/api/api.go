@@ -17,6 +17,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -33,8 +34,9 @@ type Options struct {
 
 	RateLimits *ratelimit.Service // rate-limit rules (ratelimits.go); nil: no rules, no routes
 	// TrustedProxies may set X-Forwarded-For: the client address the IP
-	// blocklist checks is read as rate limits read it (ratelimit.ClientIP).
+	// blocklist checks is read as rate limits read it (clientip.Of).
 	TrustedProxies []netip.Prefix
+	Secrets        *secrets.Service // tenant secret blobs (secrets.go); nil: no routes
 }
 
 type handler struct {
@@ -71,6 +73,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.analyticsRoutes(mux) // analytics.go
 	h.rateLimitRoutes(mux) // ratelimits.go
 	h.previewRoutes(mux)   // preview.go
+	h.secretRoutes(mux)    // secrets.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/ratelimit"
+	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	// host:port, IPs, CIDRs) and the variables workflows may read as $env.
 	WorkflowHTTPAllow string
 	WorkflowEnvAllow  []string
+	// SecretKeys open the tenant secret blobs (FRONTBASE_SECRETS_KEY,
+	// FRONTBASE_SECRETS_KEY_OLD, else derived from FRONTBASE_SYSTEM_KEY).
+	SecretKeys *secrets.Keys
 	// DataSources are the databases data_request and data_change_trigger
 	// reach, from FRONTBASE_DATASOURCES (datasources.go).
 	DataSources []DataSource
@@ -172,6 +176,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.SystemKey != "" && len(c.SystemKey) < 16 {
 		return nil, fmt.Errorf("FRONTBASE_SYSTEM_KEY: expected at least 16 characters (try: openssl rand -hex 32)")
+	}
+	if c.SecretKeys, err = secrets.ParseKeys(getenv("FRONTBASE_SECRETS_KEY"), getenv("FRONTBASE_SECRETS_KEY_OLD"), c.SystemKey); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

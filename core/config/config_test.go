@@ -67,6 +67,8 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"FRONTBASE_FRAME_ANCESTORS": "javascript:"}, "FRONTBASE_FRAME_ANCESTORS: "},
 		{map[string]string{"FRONTBASE_REFERRER_POLICY": "everything"}, "FRONTBASE_REFERRER_POLICY: expected one of"},
 		{map[string]string{"FRONTBASE_CSP": "default-src 'self'\nX-Injected: 1"}, "FRONTBASE_CSP: must be one line"},
+		{map[string]string{"FRONTBASE_SECRETS_KEY": "c2hvcnQ="}, "FRONTBASE_SECRETS_KEY: expected the standard base64 of 32"},
+		{map[string]string{"FRONTBASE_SECRETS_KEY_OLD": "not base64"}, "FRONTBASE_SECRETS_KEY_OLD: expected the standard base64 of 32"},
 	}
 	for _, tt := range tests {
 		_, err := Load(env(tt.env))

@@ -306,7 +306,7 @@ func (g *Graph) checkInputs(n *Node, is *Issues) {
 		case op == "":
 			is.errorf(p+"operation", "required for transform")
 		case op == "customCode":
-			is.errorf(p+"operation", "customCode is not supported by this engine (no user code runs on the edge); use the other operations")
+			checkCustomCode(n, p, is) // customcode.go
 		case !slices.Contains(transformOps, op):
 			is.errorf(p+"operation", "%q is not one of %s", op, strings.Join(transformOps, ", "))
 		case op == "extractField":
@@ -350,6 +350,9 @@ func (g *Graph) checkInputs(n *Node, is *Issues) {
 		checkDataChangeTrigger(n, p, is)
 	}
 	for _, name := range sortedKeys(n.Inputs) {
+		if name == "code" && n.Type == "transform" {
+			continue // JavaScript, not a template (customcode.go)
+		}
 		g.compileAll(n.Inputs[name], p+name, is)
 	}
 }

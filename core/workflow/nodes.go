@@ -19,6 +19,9 @@ func (st *run) node(n *Node, input any) (any, error) {
 	if triggerTypes[n.Type] != "" {
 		return input, nil
 	}
+	if st.secretsErr != nil {
+		return nil, st.secretsErr
+	}
 	sc := st.scope(input)
 	switch n.Type {
 	case "http_request":

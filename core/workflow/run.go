@@ -68,6 +68,8 @@ type Runner struct {
 	// (DefaultParallel when 0; 1 runs one node at a time). A workflow's
 	// settings.maxParallel may lower it, never raise it.
 	Parallel int
+	// Secrets resolve $secrets (secrets.go); nil: $secrets is null.
+	Secrets SecretSource
 }
 
 // run is the state of one execution. The scheduler (Run) is the only
@@ -86,6 +88,12 @@ type run struct {
 	trigger any
 	now     time.Time
 	sc      scope
+
+	// $secrets (secrets.go): the values, the strings to redact from the
+	// record, and why they cannot be read
+	secrets    map[string]any
+	redact     []string
+	secretsErr error
 
 	// the scheduler's state (parent run only)
 	plan     *plan
@@ -178,6 +186,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	}
 	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
+	st.loadSecrets()
 	bound := r.Parallel
 	if bound <= 0 {
 		bound = DefaultParallel
@@ -228,6 +237,11 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 		if len(l.Message) > maxLogMessage {
 			st.exec.Logs[i].Message = strings.ToValidUTF8(l.Message[:maxLogMessage], "") + "…"
 		}
+	}
+	if err := redactRecord(st.exec, st.redact); err != nil { // never keep a record that may hold a secret
+		*st.exec = core.Execution{ID: st.exec.ID, WorkflowID: st.exec.WorkflowID, Status: core.ExecError, TriggerType: triggerType,
+			StartedAt: st.exec.StartedAt, EndedAt: st.exec.EndedAt, Error: "the execution record could not be cleared of secrets",
+			VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{}, NodeExecutions: []core.NodeExecution{}}
 	}
 	return st.exec
 }
@@ -318,6 +332,7 @@ func (st *run) child() *run {
 	return &run{
 		r: st.r, g: st.g, ctx: st.ctx, now: st.now, trigger: st.trigger, outputs: st.outputs, timeout: st.timeout,
 		exec: &core.Execution{}, branch: map[string]string{}, vars: map[string]any{}, seen: st.vars,
+		secrets: st.secrets, secretsErr: st.secretsErr,
 	}
 }
 
@@ -477,6 +492,7 @@ func handleIs(n *Node, took, handle string) bool {
 func (st *run) scope(input any) scope {
 	if st.sc == nil {
 		st.sc = newScope(input, st.trigger, st.outputs, st.seen, st.r.Env, st.now)
+		st.sc["$secrets"] = st.secrets
 	}
 	st.sc["$input"] = input
 	return st.sc

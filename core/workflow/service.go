@@ -46,6 +46,8 @@ type Options struct {
 	// Sleep waits between retries (retry.go); nil: a timer that stops
 	// early when ctx ends. Tests inject one.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Secrets resolve $secrets (secrets.go); nil: $secrets is null.
+	Secrets SecretSource
 }
 
 // Service deploys and runs workflows over a store.
@@ -93,7 +95,7 @@ func New(store core.Store, opts Options) *Service {
 	return &Service{
 		retention: *opts.Retention, pruner: opts.Pruner, sleep: opts.Sleep,
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel, Secrets: opts.Secrets},
 		data:    opts.DataSources,
 		cursors: opts.Cursors,
 		graphs:  newBoundedCache[*Graph](1024),

@@ -126,6 +126,12 @@ func (st *run) transform(n *Node, input any, sc scope) (any, error) {
 			items = items[:limit]
 		}
 		data = orEmpty(items)
+	case "customCode":
+		out, err := st.customCode(n, input, sc) // customcode.go
+		if err != nil {
+			return nil, err
+		}
+		data = out
 	default:
 		return nil, fmt.Errorf("operation %q is not supported", op)
 	}

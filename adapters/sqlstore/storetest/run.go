@@ -21,6 +21,7 @@ var checks = []struct {
 	{"MergeSettings", MergeSettings},
 	{"VersionConflicts", VersionConflicts},
 	{"WorkflowHistory", WorkflowHistory},
+	{"TenantSecrets", TenantSecrets},
 }
 
 // Run runs every check as a subtest on a fresh store from open. after,

@@ -21,6 +21,7 @@ import (
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -139,7 +140,7 @@ func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
 // variables. store is what the engine reads and writes (tests may wrap
 // it); raw is the store as opened, for the optional interfaces (cursors,
 // execution pruning) a wrapper would hide.
-func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger) (*workflow.Service, error) {
+func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, tenantSecrets *secrets.Service) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
@@ -158,7 +159,27 @@ func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Con
 	cursors, _ := raw.(workflow.CursorStore)
 	pruner, _ := raw.(workflow.ExecutionPruner)
 	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel}), nil
+		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel,
+		Secrets: secretSource(tenantSecrets)}), nil
+}
+
+// NewSecrets wires the tenant secret blobs over the state store (nil when
+// the store cannot keep them: then their routes are left out and $secrets
+// is null).
+func NewSecrets(cfg *config.Config, raw core.Store, logger *slog.Logger) *secrets.Service {
+	st, ok := raw.(secrets.Store)
+	if !ok {
+		return nil
+	}
+	return secrets.New(st, secrets.Options{Keys: cfg.SecretKeys, Tenant: cfg.Tenant, Logger: logger})
+}
+
+// secretSource keeps a nil *secrets.Service a nil interface.
+func secretSource(s *secrets.Service) workflow.SecretSource {
+	if s == nil {
+		return nil
+	}
+	return s
 }
 
 // CountStore is a state store that keeps page-view counters (sqlstore).
@@ -224,7 +245,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Backen
 	if err != nil {
 		return nil, err
 	}
-	wf, err := NewWorkflows(store, store, c, cfg, logger)
+	wf, err := NewWorkflows(store, store, c, cfg, logger, NewSecrets(cfg, store, logger))
 	if err != nil {
 		store.Close()
 		if c != nil {

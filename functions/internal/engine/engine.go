@@ -60,12 +60,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	}
 	rules, _ := raw.(ratelimit.Store) // before wrapping: tests' wrappers hide it
 	store := raw
+	tenantSecrets := backend.NewSecrets(cfg, raw, logger)
 	if wrapStore != nil {
 		store = wrapStore(raw)
 	}
 	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger,
 		Headers: site.HeaderDefaults{FrameAncestors: cfg.FrameAncestors, ReferrerPolicy: cfg.ReferrerPolicy, CSP: cfg.CSP}})
-	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger)
+	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger, tenantSecrets)
 	if err != nil {
 		store.Close()
 		if sharedCache != nil {
@@ -82,6 +83,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views, TrustedProxies: cfg.TrustedProxies,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
+		Secrets:    tenantSecrets,
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
 }
