@@ -31,6 +31,7 @@ type Options struct {
 	Analytics    Analytics         // page-view counting; zero: off
 
 	RateLimits *ratelimit.Service // rate-limit rules (ratelimits.go); nil: no rules, no routes
+	Manifest   Manifest           // what GET /api/manifest reports (contract.go)
 }
 
 type handler struct {
@@ -67,6 +68,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.analyticsRoutes(mux) // analytics.go
 	h.rateLimitRoutes(mux) // ratelimits.go
 	h.previewRoutes(mux)   // preview.go
+	h.contractRoutes(mux)  // contract.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

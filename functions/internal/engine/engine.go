@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
+		Manifest:   manifest(cfg),                                       // manifest.go
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: flusher}, nil
 }
