@@ -8,6 +8,7 @@ package api
 // (docs/control-plane-contract.md lists them all).
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,8 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/site"
 )
 
 // Manifest is what GET /api/manifest reports about the engine; the engine
@@ -39,8 +42,9 @@ func (h *handler) contractRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/public/ui-events", ui.serve)
 
 	// Routes of the TypeScript engine this engine does not have. Patterns
-	// without a method and ending in "/" so that any route another file
-	// registers under them is more specific and wins. Where the TypeScript
+	// without a method (but one: /v1/ holds pages for GET) and ending in
+	// "/", so that any route another file registers under them is more
+	// specific and wins. Where the TypeScript
 	// engine asks for the system key, so does this answer.
 	for _, r := range []struct {
 		pattern string
@@ -67,8 +71,15 @@ func (h *handler) contractRoutes(mux *http.ServeMux) {
 		{"/api/email-webhook/", false},  // inbound email triggers
 		{"/api/openapi.json", false},    // the TypeScript engine's OpenAPI document
 		{"/api/docs", false},            // and its Swagger UI
+		// services/gpu_adapters.py tests inference at /v1/chat/completions
+		// (the TypeScript engine serves it under /api/agents/v1).
+		{"POST /v1/", false},
 	} {
-		route := strings.TrimSuffix(r.pattern, "/")
+		path := r.pattern
+		if _, p, ok := strings.Cut(r.pattern, " "); ok {
+			path = p
+		}
+		route := strings.TrimSuffix(path, "/")
 		var next http.Handler = notSupported(route)
 		if r.managed {
 			next = h.managed(next.ServeHTTP)
@@ -202,6 +213,35 @@ func invalidateMatcher(req invalidateRequest) (match func(string) bool, what str
 		return nil, "", invalid("pattern", "must not be empty")
 	}
 	return nil, "", invalid("key", "provide key (a path such as \"/about\") or pattern (a glob such as \"/blog/*\")")
+}
+
+// healthContractFields adds the fields of the TypeScript engine's health
+// answer that the builder's health popover shows (provider, uptime_seconds,
+// timestamp, bindings.{stateDb,cache,queue}.{provider,status,error}) to an
+// authenticated health answer.
+func (h *handler) healthContractFields(body map[string]any, store, sharedCache site.Dependency) {
+	m := h.opts.Manifest
+	body["service"] = "frontbase-edge"
+	body["provider"] = cmp.Or(m.Platform, "docker")
+	body["uptime_seconds"] = body["uptimeSeconds"]
+	body["timestamp"] = time.Now().UTC().Format(time.RFC3339)
+	binding := func(kind string, d site.Dependency) map[string]any {
+		b := map[string]any{"provider": cmp.Or(m.Bindings[kind], "none")}
+		switch d.Status {
+		case "ok":
+			b["status"] = "ok"
+		case "none":
+			b["status"] = "not_configured"
+		default:
+			b["status"], b["error"] = "error", d.Error
+		}
+		return b
+	}
+	body["bindings"] = map[string]any{
+		"stateDb": binding("db", store),
+		"cache":   binding("cache", sharedCache),
+		"queue":   binding("queue", site.Dependency{Status: "none"}),
+	}
 }
 
 // manifest describes the engine, in the TypeScript engine's fields. It has

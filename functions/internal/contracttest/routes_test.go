@@ -333,6 +333,8 @@ func TestNotSupported(t *testing.T) {
 		{ct.Call{Method: "POST", Path: "/api/page-auth/login", JSON: map[string]any{}}, false},
 		{ct.Call{Method: "GET", Path: "/api/realtime/sse/0000"}, false},
 		{ct.Call{Method: "GET", Path: "/api/openapi.json"}, false},
+		// services/gpu_adapters.py inference test.
+		{ct.Call{Method: "POST", Path: "/v1/chat/completions", JSON: map[string]any{"model": "m", "messages": []any{map[string]any{"role": "user", "content": "hi"}}, "max_tokens": 10}}, false},
 	} {
 		if c.managed {
 			if r := ct.ControlPlane(t, e, c.call); r.Status != http.StatusUnauthorized {
@@ -355,4 +357,38 @@ func TestNotSupported(t *testing.T) {
 	if r := ct.ControlPlane(t, e, ct.Call{Method: "GET", Path: "/api/nothing-here", Headers: key}); r.Status != 404 {
 		t.Errorf("unknown route: %d", r.Status)
 	}
+}
+
+// GET /api/health as routers/engine_inspector.py health_check sends it
+// (httpx, headers={"x-system-key": key}); it hands resp.json() to the
+// builder's HealthCheckPopover.tsx, which reads status ("ok" is healthy),
+// version, provider, uptime_seconds, timestamp and
+// bindings.{name}.{provider,status,error}.
+func TestHealthForTheInspector(t *testing.T) {
+	ct.ForModes(t, func(t *testing.T, e *enginetest.Engine) {
+		r := ct.ControlPlane(t, e, ct.Call{Method: "GET", Path: "/api/health", Headers: ct.SystemKeyHeaders(e.Key)})
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		m := r.JSON(t)
+		ct.Expect(t, m, map[string]string{
+			"status": "string", "version": "string", "provider": "string", "uptime_seconds": "number", "timestamp": "string",
+			"bindings.stateDb.provider": "string", "bindings.stateDb.status": "string",
+			"bindings.cache.provider": "string", "bindings.cache.status": "string",
+			"bindings.queue.status": "string",
+		})
+		if m["status"] != "ok" {
+			t.Errorf("status: %s", r.Body)
+		}
+		wantCache := "not_configured"
+		if e.Servers != nil {
+			wantCache = "ok"
+		}
+		if got, _ := ct.Field(m, "bindings.cache.status"); got != wantCache {
+			t.Errorf("bindings.cache.status = %v, want %s", got, wantCache)
+		}
+		if got, _ := ct.Field(m, "bindings.stateDb.status"); got != "ok" {
+			t.Errorf("bindings.stateDb.status = %v", got)
+		}
+	})
 }
