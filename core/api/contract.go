@@ -69,6 +69,8 @@ func (h *handler) contractRoutes(mux *http.ServeMux) {
 		{"/api/page-auth/", false},      // auth of private pages
 		{"/api/realtime/", false},       // execution streaming (SSE, WebSocket)
 		{"/api/email-webhook/", false},  // inbound email triggers
+		{"/api/config", true},           // the Docker engine's encrypted local vault of FRONTBASE_* variables:
+		{"/api/config/", true},          // this engine reads its configuration from the environment at start
 		{"/api/openapi.json", false},    // the TypeScript engine's OpenAPI document
 		{"/api/docs", false},            // and its Swagger UI
 		// services/gpu_adapters.py tests inference at /v1/chat/completions

@@ -319,6 +319,8 @@ func TestNotSupported(t *testing.T) {
 		// services/vector/edge_proxy_backend.py, routers/edge_vectors.py.
 		{ct.Call{Method: "POST", Path: "/api/vector/upsert", JSON: map[string]any{"collection": "c", "items": []any{}}}, true},
 		{ct.Call{Method: "GET", Path: "/api/vector/test"}, true},
+		// services/engine_deploy.py _push_standalone_secrets.
+		{ct.Call{Method: "POST", Path: "/api/config/secrets", JSON: map[string]any{"FRONTBASE_REDIS_URL": "redis://x"}}, true},
 		// routers/edge_engines.py log sync.
 		{ct.Call{Method: "POST", Path: "/api/edge-logs", JSON: map[string]any{"logs": []any{}}}, true},
 		// The builder's AI test panel and agent profiles.
