@@ -65,6 +65,7 @@ func (h *handler) contractRoutes(mux *http.ServeMux) {
 		{"/api/edge-logs", true},        // log store for the provider's log sync
 		{"/api/edge-logs/", true},       //
 		{"/api/data/", true},            // datasource proxy of the TypeScript page client
+		{"/api/data/execute", false},    // public in the TypeScript engine: the page's data components call it
 		{"/api/embed/", false},          // embeddable auth forms
 		{"/api/page-auth/", false},      // auth of private pages
 		{"/api/realtime/", false},       // execution streaming (SSE, WebSocket)
