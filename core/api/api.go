@@ -37,6 +37,7 @@ type Options struct {
 	// blocklist checks is read as rate limits read it (clientip.Of).
 	TrustedProxies []netip.Prefix
 	Secrets        *secrets.Service // tenant secret blobs (secrets.go); nil: no routes
+	Manifest       Manifest         // what GET /api/manifest reports (contract.go)
 }
 
 type handler struct {
@@ -74,6 +75,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.rateLimitRoutes(mux) // ratelimits.go
 	h.previewRoutes(mux)   // preview.go
 	h.secretRoutes(mux)    // secrets.go
+	h.contractRoutes(mux)  // contract.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))
 	})

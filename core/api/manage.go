@@ -142,6 +142,7 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 		if store.Status != "ok" || sharedCache.Status == "down" {
 			body["status"] = "degraded"
 		}
+		h.healthContractFields(body, store, sharedCache) // contract.go
 	}
 	writeJSON(w, http.StatusOK, body)
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontbase/edge/core"
 )
@@ -37,11 +40,70 @@ func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error
 		if !p.PublishedAt.IsZero() {
 			buf.WriteString("<lastmod>" + p.PublishedAt.UTC().Format(time.DateOnly) + "</lastmod>")
 		}
-		buf.WriteString("</url>\n")
+		// As the TypeScript engine ranks pages: the homepage first, every
+		// other page below it, all expected to change about weekly.
+		priority := "0.8"
+		if p.IsHomepage {
+			priority = "1.0"
+		}
+		buf.WriteString("<changefreq>weekly</changefreq><priority>" + priority + "</priority></url>\n")
 	}
 	buf.WriteString("</urlset>\n")
 	return newBodyResponse(http.StatusOK, xmlType, cachePolicy(s.ttl), buf.Bytes()), nil
 }
+
+// llmsTxt is the site index for language models (llmstxt.org): the site
+// name, its description as a quote, and a link per public page, labelled
+// from the slug ("about-us" is "About Us") as the TypeScript engine does.
+func (s *Service) llmsTxt(ctx context.Context, baseURL string) (*Response, error) {
+	pages, err := s.store.ListPages(ctx, s.tenant)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := s.store.Settings(ctx, s.tenant)
+	if err != nil {
+		return nil, err
+	}
+	base := siteBase(settings, baseURL)
+	name := settings.SiteName
+	if name == "" {
+		name = "Frontbase Site"
+	}
+	var b strings.Builder
+	b.WriteString("# " + oneLine(name) + "\n")
+	if d := oneLine(settings.SiteDescription); d != "" {
+		b.WriteString("> " + d + "\n")
+	}
+	b.WriteString("\n## Pages\n\n")
+	for _, p := range pages {
+		if !p.IsPublic || p.Slug == core.NotFoundSlug {
+			continue
+		}
+		url := base + core.SlugPath(p.Slug)
+		if p.IsHomepage {
+			url = base + "/"
+		}
+		// Slugs are free text: keep brackets and parentheses from ending
+		// the Markdown link early.
+		url = strings.NewReplacer("(", "%28", ")", "%29").Replace(url)
+		label := strings.NewReplacer("[", "\\[", "]", "\\]").Replace(slugLabel(p.Slug))
+		b.WriteString("- [" + label + "](" + url + ")\n")
+	}
+	return newBodyResponse(http.StatusOK, textType, cachePolicy(s.ttl), []byte(b.String())), nil
+}
+
+// slugLabel turns "about-us" into "About Us".
+func slugLabel(slug string) string {
+	words := strings.Fields(strings.NewReplacer("-", " ", "/", " / ").Replace(slug))
+	for i, w := range words {
+		r, size := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToUpper(r)) + w[size:]
+	}
+	return strings.Join(words, " ")
+}
+
+// oneLine keeps a settings text from starting new Markdown lines.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func (s *Service) robots(ctx context.Context, baseURL string) (*Response, error) {
 	settings, err := s.store.Settings(ctx, s.tenant)

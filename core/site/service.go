@@ -212,6 +212,8 @@ func (s *Service) loadFromStore(ctx context.Context, baseURL, path string) (resp
 		return s.sitemap(ctx, baseURL)
 	case "/robots.txt":
 		return s.robots(ctx, baseURL)
+	case "/llms.txt":
+		return s.llmsTxt(ctx, baseURL)
 	}
 	q := core.PageQuery{Tenant: s.tenant, Homepage: path == "/"}
 	if !q.Homepage {

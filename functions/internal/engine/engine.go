@@ -84,6 +84,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		Workflows: workflows, Analytics: views, TrustedProxies: cfg.TrustedProxies,
 		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
 		Secrets:    tenantSecrets,
+		Manifest:   manifest(cfg), // manifest.go
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
 }
