@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -100,5 +101,36 @@ func TestStatusOfCoversEveryCode(t *testing.T) {
 		if got := statusOf(code); got != want {
 			t.Errorf("statusOf(%q) = %d, want %d", code, got, want)
 		}
+	}
+}
+
+// Public workflow runs are counted per visitor with the same address rule
+// as rate limits and analytics: behind a trusted proxy, the visitor named
+// in X-Forwarded-For, never the proxy every visitor shares.
+func TestPublicRunsCountTheVisitorBehindATrustedProxy(t *testing.T) {
+	proxy := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		remote  string
+		xff     string
+		want    string
+	}{
+		{"direct", nil, "203.0.113.7:5000", "", "203.0.113.7"},
+		{"untrusted proxy: its header is ignored", nil, "10.0.0.2:5000", "198.51.100.9", "10.0.0.2"},
+		{"trusted proxy: the visitor", proxy, "10.0.0.2:5000", "198.51.100.9", "198.51.100.9"},
+		{"spoofed hop left of the real one", proxy, "10.0.0.2:5000", "1.2.3.4, 198.51.100.9", "198.51.100.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &handler{opts: Options{TrustedProxies: tc.trusted}}
+			r := httptest.NewRequest(http.MethodPost, "/api/public/execute/x", nil)
+			r.RemoteAddr = tc.remote
+			if tc.xff != "" {
+				r.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			if got := h.clientKey(r); got != tc.want {
+				t.Errorf("clientKey = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

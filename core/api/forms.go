@@ -80,7 +80,7 @@ func (h *handler) formSubmit(w http.ResponseWriter, r *http.Request) {
 		"trigger": "onSubmit", "componentId": componentID, "page": page, "data": data,
 		"url": map[string]string{},
 	})
-	e, err := h.opts.Workflows.ExecutePublic(r.Context(), r.PathValue("id"), clientKey(r), body)
+	e, err := h.opts.Workflows.ExecutePublic(r.Context(), r.PathValue("id"), h.clientKey(r), body)
 	if err != nil || e.Status != core.ExecCompleted {
 		if err != nil {
 			logger(r).InfoContext(r.Context(), "form post: the workflow did not run", "err", err, "workflowId", r.PathValue("id"))

@@ -3,12 +3,12 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -125,7 +125,7 @@ func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, adm := workflow.TrackAdmission(r.Context())
-	e, err := h.opts.Workflows.ExecutePublic(ctx, r.PathValue("id"), clientKey(r), body)
+	e, err := h.opts.Workflows.ExecutePublic(ctx, r.PathValue("id"), h.clientKey(r), body)
 	if err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT { // inactive: do not tell visitors more
 			err = core.Errorf(core.ENOTFOUND, "workflow not found")
@@ -137,14 +137,12 @@ func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, executionBody(e, true))
 }
 
-// clientKey identifies a visitor for rate limiting: the connection's
-// address (entrypoints put the platform's client address there).
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// clientKey is the visitor a public run is counted against: the one
+// client-address rule of rate limits and analytics (clientip.Of), so that
+// behind a trusted proxy each visitor has their own allowance instead of
+// sharing the proxy's.
+func (h *handler) clientKey(r *http.Request) string {
+	return clientip.Of(r, h.opts.TrustedProxies)
 }
 
 // hopHeaders are never taken from an http_response node.
