@@ -105,11 +105,11 @@ func workflowDoc(code string) *core.Workflow {
 
 func TestInAWorkflow(t *testing.T) {
 	// {{ }} in the code is JavaScript, not a template.
-	g, is := workflow.Parse(workflowDoc("const o = {a: {b: 1}}; return {{a: o.a}}.a.b + $input.items.length"))
+	_, is := workflow.Parse(workflowDoc("const o = {a: {b: 1}}; return {{a: o.a}}.a.b + $input.items.length"))
 	if is.Err() == nil {
 		t.Fatal("a syntax error must fail the deploy")
 	}
-	g, is = workflow.Parse(workflowDoc("const o = {a: {b: '{{x}}'}}; return [o.a.b, $input.items.length]"))
+	g, is := workflow.Parse(workflowDoc("const o = {a: {b: '{{x}}'}}; return [o.a.b, $input.items.length]"))
 	if err := is.Err(); err != nil {
 		t.Fatalf("%v %v", err, is.Errors)
 	}
