@@ -120,14 +120,8 @@ func (h *handler) executionStats(w http.ResponseWriter, r *http.Request) {
 // {"parameters": {...}}. A node that fails is a 200 with status "error",
 // as in the peer; the record has the details.
 func (h *handler) executeNode(w http.ResponseWriter, r *http.Request) {
-	body, err := h.readBody(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	params, err := workflow.Parameters(body)
-	if err != nil {
-		writeError(w, r, err)
+	params, ok := h.readParameters(w, r)
+	if !ok {
 		return
 	}
 	nodeID := r.PathValue("nodeId")

@@ -93,15 +93,23 @@ func executionBody(e *core.Execution, public bool) map[string]any {
 	return body
 }
 
-func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
+// readParameters reads a run's {"parameters": {...}} body; on a bad body it
+// has answered the request and returns false.
+func (h *handler) readParameters(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	body, err := h.readBody(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
+	if err == nil {
+		var params map[string]any
+		if params, err = workflow.Parameters(body); err == nil {
+			return params, true
+		}
 	}
-	params, err := workflow.Parameters(body)
-	if err != nil {
-		writeError(w, r, err)
+	writeError(w, r, err)
+	return nil, false
+}
+
+func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
+	params, ok := h.readParameters(w, r)
+	if !ok {
 		return
 	}
 	ctx, adm := workflow.TrackAdmission(r.Context())

@@ -13,23 +13,36 @@ import (
 	"github.com/frontbase/edge/core"
 )
 
-func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error) {
-	pages, err := s.store.ListPages(ctx, s.tenant)
+// siteIndex is what the site's indexes (the sitemap, llms.txt) list: the
+// public pages but the not-found page, the settings, and the base URL
+// their links start with.
+func (s *Service) siteIndex(ctx context.Context, baseURL string) ([]core.PageSummary, *core.Settings, string, error) {
+	all, err := s.store.ListPages(ctx, s.tenant)
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
 	settings, err := s.store.Settings(ctx, s.tenant)
 	if err != nil {
+		return nil, nil, "", err
+	}
+	pages := all[:0:0]
+	for _, p := range all {
+		if p.IsPublic && p.Slug != core.NotFoundSlug {
+			pages = append(pages, p)
+		}
+	}
+	return pages, settings, siteBase(settings, baseURL), nil
+}
+
+func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error) {
+	pages, _, base, err := s.siteIndex(ctx, baseURL)
+	if err != nil {
 		return nil, err
 	}
-	base := siteBase(settings, baseURL)
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	buf.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	for _, p := range pages {
-		if !p.IsPublic || p.Slug == "404" {
-			continue
-		}
 		loc := base + core.SlugPath(p.Slug)
 		if p.IsHomepage {
 			loc = base + "/"
@@ -56,15 +69,10 @@ func (s *Service) sitemap(ctx context.Context, baseURL string) (*Response, error
 // name, its description as a quote, and a link per public page, labelled
 // from the slug ("about-us" is "About Us") as the TypeScript engine does.
 func (s *Service) llmsTxt(ctx context.Context, baseURL string) (*Response, error) {
-	pages, err := s.store.ListPages(ctx, s.tenant)
+	pages, settings, base, err := s.siteIndex(ctx, baseURL)
 	if err != nil {
 		return nil, err
 	}
-	settings, err := s.store.Settings(ctx, s.tenant)
-	if err != nil {
-		return nil, err
-	}
-	base := siteBase(settings, baseURL)
 	name := settings.SiteName
 	if name == "" {
 		name = "Frontbase Site"
@@ -76,9 +84,6 @@ func (s *Service) llmsTxt(ctx context.Context, baseURL string) (*Response, error
 	}
 	b.WriteString("\n## Pages\n\n")
 	for _, p := range pages {
-		if !p.IsPublic || p.Slug == core.NotFoundSlug {
-			continue
-		}
 		url := base + core.SlugPath(p.Slug)
 		if p.IsHomepage {
 			url = base + "/"
