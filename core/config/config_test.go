@@ -140,3 +140,22 @@ func TestCacheWait(t *testing.T) {
 		t.Errorf("bad value: %v", err)
 	}
 }
+
+func TestUpstashTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   bool
+	}{{"", 0, false}, {"2s", 2 * time.Second, false}, {"3", 3 * time.Second, false}, {"soon", 0, true}} {
+		c, err := Load(env(map[string]string{"FRONTBASE_UPSTASH_TIMEOUT": tc.value}))
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "FRONTBASE_UPSTASH_TIMEOUT") {
+				t.Errorf("%q: want an error naming the variable, got %v", tc.value, err)
+			}
+			continue
+		}
+		if err != nil || c.UpstashTimeout != tc.want {
+			t.Errorf("%q: got %v, %v; want %v", tc.value, c.UpstashTimeout, err, tc.want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func OpenCache(cfg *config.Config) (core.Cache, error) {
 		}
 		return c, nil
 	default:
-		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{})
+		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{Timeout: cfg.UpstashTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
 		}
