@@ -40,14 +40,21 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 // Open parses a redis:// or rediss:// URL. No connection is made until
 // the first command, so a cold start does no network I/O.
-func Open(rawURL string) (*Cache, error) {
+func Open(rawURL string) (*Cache, error) { return OpenTimeout(rawURL, 0) }
+
+// OpenTimeout is Open with the time one command's read or write may take
+// (0: 300ms).
+func OpenTimeout(rawURL string, timeout time.Duration) (*Cache, error) {
+	if timeout <= 0 {
+		timeout = ioTimeout
+	}
 	opts, err := goredis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("expected redis://[user:password@]host:port[/db] or rediss://…: %w", err)
 	}
 	opts.DialTimeout = dialTimeout
-	opts.ReadTimeout = ioTimeout
-	opts.WriteTimeout = ioTimeout
+	opts.ReadTimeout = timeout
+	opts.WriteTimeout = timeout
 	// No retries of any kind. go-redis retries a command (3 times unless
 	// told -1; 0 means the default) when the connection fails after the
 	// command was sent, which applies a HINCRBY or the analytics claim

@@ -36,13 +36,13 @@ type Config struct {
 	// CacheWait is the least a request waits for a shared-cache call
 	// before going on without it (FRONTBASE_CACHE_WAIT; core/site).
 	CacheWait time.Duration
-	// UpstashTimeout bounds one Upstash REST request (FRONTBASE_UPSTASH_TIMEOUT;
-	// 0: the adapter's 500 ms).
-	UpstashTimeout time.Duration
-	L1MaxBytes     int64
-	LogLevel       slog.Level
-	KeepVersions   int  // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
-	Analytics      bool // count page views (FRONTBASE_ANALYTICS=on, the default, or off)
+	// CacheTimeout bounds one shared-cache command (FRONTBASE_CACHE_TIMEOUT;
+	// 0: the adapters' own, 300 ms for Redis, 500 ms for Upstash).
+	CacheTimeout time.Duration
+	L1MaxBytes   int64
+	LogLevel     slog.Level
+	KeepVersions int  // site versions kept per tenant (FRONTBASE_KEEP_VERSIONS)
+	Analytics    bool // count page views (FRONTBASE_ANALYTICS=on, the default, or off)
 	// AutoMigrate (FRONTBASE_AUTO_MIGRATE=on, the default, or off): cloud
 	// mode brings a database's schema up to date on first use; off, the
 	// engine refuses to work on an old schema until `frontbase migrate`.
@@ -106,25 +106,25 @@ func (c *Config) Addr() string { return c.BindAddr + ":" + strconv.Itoa(c.Port) 
 func Load(getenv func(string) string) (*Config, error) {
 	r := reader{getenv: getenv}
 	c := &Config{
-		Env:            r.oneOf("FRONTBASE_ENV", "local", "local", "cloud"),
-		LocalDBPath:    r.str("FRONTBASE_LOCAL_DB_PATH", DefaultLocalDBPath),
-		SystemKey:      getenv("FRONTBASE_SYSTEM_KEY"),
-		BindAddr:       r.str("FRONTBASE_BIND_ADDR", DefaultBindAddr),
-		Port:           int(r.integer("PORT", DefaultPort, 1, 65535)),
-		Tenant:         r.str("FRONTBASE_TENANT", "_default"),
-		MaxBodyBytes:   r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
-		L1TTL:          r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
-		CacheWait:      r.duration("FRONTBASE_CACHE_WAIT", DefaultCacheWait),
-		UpstashTimeout: r.duration("FRONTBASE_UPSTASH_TIMEOUT", 0),
-		L1MaxBytes:     r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
-		LogLevel:       r.level("FRONTBASE_LOG_LEVEL"),
-		KeepVersions:   r.keepVersions(),
-		Analytics:      r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
-		AutoMigrate:    r.oneOf("FRONTBASE_AUTO_MIGRATE", "on", "on", "off") == "on",
-		StateDBURL:     r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
-		StateDBToken:   r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
-		RedisURL:       r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),
-		RedisToken:     r.alias("FRONTBASE_REDIS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"),
+		Env:          r.oneOf("FRONTBASE_ENV", "local", "local", "cloud"),
+		LocalDBPath:  r.str("FRONTBASE_LOCAL_DB_PATH", DefaultLocalDBPath),
+		SystemKey:    getenv("FRONTBASE_SYSTEM_KEY"),
+		BindAddr:     r.str("FRONTBASE_BIND_ADDR", DefaultBindAddr),
+		Port:         int(r.integer("PORT", DefaultPort, 1, 65535)),
+		Tenant:       r.str("FRONTBASE_TENANT", "_default"),
+		MaxBodyBytes: r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
+		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
+		CacheWait:    r.duration("FRONTBASE_CACHE_WAIT", DefaultCacheWait),
+		CacheTimeout: r.duration("FRONTBASE_CACHE_TIMEOUT", 0),
+		L1MaxBytes:   r.bytesOrOff("FRONTBASE_L1_MAX_BYTES", DefaultL1MaxBytes),
+		LogLevel:     r.level("FRONTBASE_LOG_LEVEL"),
+		KeepVersions: r.keepVersions(),
+		Analytics:    r.oneOf("FRONTBASE_ANALYTICS", "on", "on", "off") == "on",
+		AutoMigrate:  r.oneOf("FRONTBASE_AUTO_MIGRATE", "on", "on", "off") == "on",
+		StateDBURL:   r.alias("FRONTBASE_STATE_DB_URL", "TURSO_DATABASE_URL"),
+		StateDBToken: r.alias("FRONTBASE_STATE_DB_TOKEN", "TURSO_AUTH_TOKEN"),
+		RedisURL:     r.alias("FRONTBASE_REDIS_URL", "UPSTASH_REDIS_REST_URL"),
+		RedisToken:   r.alias("FRONTBASE_REDIS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"),
 
 		WorkflowHTTPAllow: getenv("FRONTBASE_HTTP_ALLOW"),
 		WorkflowEnvAllow:  strings.FieldsFunc(getenv("FRONTBASE_WORKFLOW_ENV_ALLOW"), func(r rune) bool { return r == ',' || r == ' ' }),

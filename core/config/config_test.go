@@ -141,21 +141,21 @@ func TestCacheWait(t *testing.T) {
 	}
 }
 
-func TestUpstashTimeout(t *testing.T) {
+func TestCacheTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		value string
 		want  time.Duration
 		err   bool
 	}{{"", 0, false}, {"2s", 2 * time.Second, false}, {"3", 3 * time.Second, false}, {"soon", 0, true}} {
-		c, err := Load(env(map[string]string{"FRONTBASE_UPSTASH_TIMEOUT": tc.value}))
+		c, err := Load(env(map[string]string{"FRONTBASE_CACHE_TIMEOUT": tc.value}))
 		if tc.err {
-			if err == nil || !strings.Contains(err.Error(), "FRONTBASE_UPSTASH_TIMEOUT") {
+			if err == nil || !strings.Contains(err.Error(), "FRONTBASE_CACHE_TIMEOUT") {
 				t.Errorf("%q: want an error naming the variable, got %v", tc.value, err)
 			}
 			continue
 		}
-		if err != nil || c.UpstashTimeout != tc.want {
-			t.Errorf("%q: got %v, %v; want %v", tc.value, c.UpstashTimeout, err, tc.want)
+		if err != nil || c.CacheTimeout != tc.want {
+			t.Errorf("%q: got %v, %v; want %v", tc.value, c.CacheTimeout, err, tc.want)
 		}
 	}
 }

@@ -90,13 +90,13 @@ func OpenCache(cfg *config.Config) (core.Cache, error) {
 	case cfg.RedisURL == "":
 		return nil, nil
 	case strings.HasPrefix(cfg.RedisURL, "redis://"), strings.HasPrefix(cfg.RedisURL, "rediss://"):
-		c, err := redis.Open(cfg.RedisURL)
+		c, err := redis.OpenTimeout(cfg.RedisURL, cfg.CacheTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
 		}
 		return c, nil
 	default:
-		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{Timeout: cfg.UpstashTimeout})
+		c, err := upstash.New(cfg.RedisURL, cfg.RedisToken, upstash.Options{Timeout: cfg.CacheTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
 		}

@@ -108,10 +108,10 @@ func Start(t testing.TB, opts Options) *Engine {
 		// Tests that count L2 hits must not see a loaded machine's stall
 		// as a hung cache; tests of a hung cache set it back to "".
 		"FRONTBASE_CACHE_WAIT": "250ms",
-		// A loaded machine can hold an Upstash request past the default
-		// 500 ms; a guard then counts in process and a limit is exceeded.
+		// A loaded machine can hold a cache command past the adapters'
+		// 300/500 ms; a guard then counts in process and a limit is exceeded.
 		// Tests of exact limits need the cache to answer.
-		"FRONTBASE_UPSTASH_TIMEOUT": "5s",
+		"FRONTBASE_CACHE_TIMEOUT": "5s",
 	}
 	if opts.Servers == nil && strings.HasPrefix(opts.Mode, "cloud") {
 		opts.Servers = StartServers(t, opts.Mode)
