@@ -97,7 +97,19 @@ func unavailable(err error) bool {
 
 // batch runs the statements in one transaction.
 func batch(db *sql.DB) func(context.Context, []sqlstore.Stmt) ([]sqlstore.Rows, error) {
+	// One writer at a time in this process, in arrival order. SQLite's busy
+	// handler polls and is not fair: on a loaded machine a writer queued
+	// behind many others waited out busy_timeout while later ones got in,
+	// and its publish failed with SQLITE_BUSY. busy_timeout still covers
+	// writers in other processes (the CLI's local strategy).
+	turn := make(chan struct{}, 1)
 	return func(ctx context.Context, stmts []sqlstore.Stmt) (_ []sqlstore.Rows, err error) {
+		select {
+		case turn <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-turn }()
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/frontbase/edge/core/publish"
 )
@@ -77,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	settings := fs.String("settings", "", "project settings JSON file to publish first")
 	rateLimits := fs.String("ratelimits", "", "rate-limit rules JSON file ({\"rules\": [...]}) that replaces the engine's rules")
 	parallel := fs.Int("parallel", 4, "targets published at the same time")
+	timeout := fs.Duration("timeout", 30*time.Second, "time one request to an engine may take (a chunk of a large site on a busy engine may need more)")
 	fs.String("strategy", "api", "api (this mode), local or turso: see frontbase publish --strategy local -h")
 	rest, err := parseAnywhere(fs, args[1:])
 	if err != nil {
@@ -116,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "(frontbase publish -h shows every flag)")
 		return 2
 	}
-	opts := publish.Options{Key: *key, Dir: dir, SettingsFile: *settings, RateLimitsFile: *rateLimits}
+	opts := publish.Options{Key: *key, Dir: dir, SettingsFile: *settings, RateLimitsFile: *rateLimits, Timeout: *timeout}
 	if len(urls) == 1 {
 		opts.URL = urls[0]
 		results, err := publish.Push(ctx, opts)
