@@ -159,8 +159,12 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 	if err != nil {
 		return nil, nil, err
 	}
+	maxPage, err := config.MaxPageBytes(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg := &config.Config{RedisURL: d.redisURL, RedisToken: d.redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT"),
-		KeepVersions: keep}
+		KeepVersions: keep, MaxPageBytes: maxPage}
 	switch d.strategy {
 	case "local":
 		cfg.Env, cfg.LocalDBPath = "local", d.db
@@ -180,7 +184,7 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 			sharedCache.Close()
 		}
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache, Source: "cli:" + d.strategy})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache, Source: "cli:" + d.strategy, MaxPageBytes: cfg.MaxPageBytes})
 	return svc, closeAll, nil
 }
 

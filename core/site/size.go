@@ -1,0 +1,76 @@
+package site
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/render"
+)
+
+// DefaultMaxPageBytes is the most rendered HTML a page may have when
+// Options.MaxPageBytes is not set: under the smallest response limit of
+// the platforms the engine runs on (Vercel 4.5 MB, Lambda 6 MB, API
+// Gateway 10 MB) even when the response is sent uncompressed.
+const DefaultMaxPageBytes = 4 << 20
+
+// MaxPageEnv names the setting of the limit in the errors that cite it.
+const MaxPageEnv = "FRONTBASE_MAX_PAGE_BYTES"
+
+// checkSizes renders every page of a publish as a visitor without cookies
+// would first see it (pages with per-request data have a static rendering
+// too) and refuses the publish, naming each page by its index (pages[2]),
+// when one renders to more HTML than the limit: such a page would publish
+// but its every response would be over a platform's limit, a 502. A page
+// the renderer fails on is left to the serving path, as before.
+func (s *Service) checkSizes(ctx context.Context, tenant string, reqs []*core.ImportRequest, settings *core.Settings, baseURL string, preview bool) error {
+	if settings == nil {
+		stored, err := s.store.Settings(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		settings = stored
+	}
+	base := siteBase(settings, baseURL)
+	var details []core.FieldError
+	for i, req := range reqs {
+		path := core.SlugPath(req.Page.Slug)
+		if req.Page.IsHomepage {
+			path = "/"
+		}
+		res, err := s.renderSafely(ctx, render.Input{Page: req.Page, Settings: settings, Path: path, BaseURL: base, Preview: preview})
+		if err != nil {
+			s.log.WarnContext(ctx, "a published page cannot be rendered; its size is not checked", "slug", req.Page.Slug, "err", err)
+			continue
+		}
+		if n := int64(len(res.HTML)); n > s.maxPage {
+			details = append(details, core.FieldError{Path: fmt.Sprintf("pages[%d]", i),
+				Message: fmt.Sprintf("rendered HTML is %s, over the %s limit (%s): split the page or move large data out of it", sizeOf(n), sizeOf(s.maxPage), MaxPageEnv)})
+		}
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	msg := "page too large: " + details[0].String()
+	if n := len(details) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return &core.Error{Code: core.ETOOLARGE, Message: msg, Details: details}
+}
+
+// sizeOf writes a byte count for people: whole units when exact, else one
+// decimal (binary units, as FRONTBASE_MAX_PAGE_BYTES takes them).
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB (%d bytes)", float64(n)/(1<<20), n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB (%d bytes)", float64(n)/(1<<10), n)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
