@@ -23,27 +23,37 @@ const MaxPageEnv = "FRONTBASE_MAX_PAGE_BYTES"
 // when one renders to more HTML than the limit: such a page would publish
 // but its every response would be over a platform's limit, a 502. A page
 // the renderer fails on is left to the serving path, as before.
+//
+// Pages render with the settings of the publish; when it has none, the
+// stored settings are read only for pages that come within a quarter of
+// the limit without them, so that the usual publish of small pages costs
+// no store read more.
 func (s *Service) checkSizes(ctx context.Context, tenant string, reqs []*core.ImportRequest, settings *core.Settings, baseURL string, preview bool) error {
-	if settings == nil {
-		stored, err := s.store.Settings(ctx, tenant)
-		if err != nil {
-			return err
-		}
-		settings = stored
-	}
-	base := siteBase(settings, baseURL)
-	var details []core.FieldError
-	for i, req := range reqs {
+	size := func(req *core.ImportRequest, settings *core.Settings) (int64, bool) {
 		path := core.SlugPath(req.Page.Slug)
 		if req.Page.IsHomepage {
 			path = "/"
 		}
-		res, err := s.renderSafely(ctx, render.Input{Page: req.Page, Settings: settings, Path: path, BaseURL: base, Preview: preview})
+		res, err := s.renderSafely(ctx, render.Input{Page: req.Page, Settings: settings, Path: path, BaseURL: siteBase(settings, baseURL), Preview: preview})
 		if err != nil {
 			s.log.WarnContext(ctx, "a published page cannot be rendered; its size is not checked", "slug", req.Page.Slug, "err", err)
-			continue
+			return 0, false
 		}
-		if n := int64(len(res.HTML)); n > s.maxPage {
+		return int64(len(res.HTML)), true
+	}
+	var details []core.FieldError
+	stored, read := settings, settings != nil
+	for i, req := range reqs {
+		n, ok := size(req, stored)
+		if ok && !read && n > s.maxPage-s.maxPage/4 {
+			got, err := s.store.Settings(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			stored, read = got, true
+			n, ok = size(req, stored)
+		}
+		if ok && n > s.maxPage {
 			details = append(details, core.FieldError{Path: fmt.Sprintf("pages[%d]", i),
 				Message: fmt.Sprintf("rendered HTML is %s, over the %s limit (%s): split the page or move large data out of it", sizeOf(n), sizeOf(s.maxPage), MaxPageEnv)})
 		}
