@@ -25,9 +25,9 @@ const MaxPageEnv = "FRONTBASE_MAX_PAGE_BYTES"
 // the renderer fails on is left to the serving path, as before.
 //
 // Pages render with the settings of the publish; when it has none, the
-// stored settings are read only for pages that come within a quarter of
-// the limit without them, so that the usual publish of small pages costs
-// no store read more.
+// stored settings are read only for pages that come within
+// settingsMargin of the limit without them, so that the usual publish of
+// small pages costs no store read more.
 func (s *Service) checkSizes(ctx context.Context, tenant string, reqs []*core.ImportRequest, settings *core.Settings, baseURL string, preview bool) error {
 	size := func(req *core.ImportRequest, settings *core.Settings) (int64, bool) {
 		path := core.SlugPath(req.Page.Slug)
@@ -45,7 +45,7 @@ func (s *Service) checkSizes(ctx context.Context, tenant string, reqs []*core.Im
 	stored, read := settings, settings != nil
 	for i, req := range reqs {
 		n, ok := size(req, stored)
-		if ok && !read && n > s.maxPage-s.maxPage/4 {
+		if ok && !read && n > s.maxPage-settingsMargin(s.maxPage) {
 			got, err := s.store.Settings(ctx, tenant)
 			if err != nil {
 				return err
@@ -66,6 +66,14 @@ func (s *Service) checkSizes(ctx context.Context, tenant string, reqs []*core.Im
 		msg += fmt.Sprintf(" (and %d more)", n)
 	}
 	return &core.Error{Code: core.ETOOLARGE, Message: msg, Details: details}
+}
+
+// settingsMargin is more than a site's settings can add to a page (their
+// custom head HTML is at most core.MaxCustomHeadHTML; the rest is a few
+// tags): a page this far under the limit without them is under it with
+// them.
+func settingsMargin(limit int64) int64 {
+	return max(limit/4, 4*core.MaxCustomHeadHTML)
 }
 
 // sizeOf writes a byte count for people: whole units when exact, else one

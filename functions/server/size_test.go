@@ -98,6 +98,33 @@ func TestPublishRefusesPageOverRenderedLimit(t *testing.T) {
 	}
 }
 
+// TestSizeCheckUsesTheStoredSettings: a publish without settings is
+// measured with the site's stored ones (their custom head HTML is in
+// every page), and one with settings with those.
+func TestSizeCheckUsesTheStoredSettings(t *testing.T) {
+	e := enginetest.Start(t, enginetest.Options{Env: map[string]string{"FRONTBASE_MAX_PAGE_BYTES": "64KiB"}})
+	head := fmt.Sprintf(`{"customHeadHtml": "<meta name=\"x\" content=\"%s\">"}`, strings.Repeat("b", 32<<10))
+	page := `{"page": ` + sizedPage("p1", "one", 40<<10) + `}`
+	if status, a, raw := manage(t, e, "POST", "/api/import", page); status != 200 || !a.Success {
+		t.Fatalf("without settings: %d %s", status, raw)
+	}
+	if status, a, raw := manage(t, e, "POST", "/api/import/settings", head); status != 200 || !a.Success {
+		t.Fatalf("settings: %d %s", status, raw)
+	}
+	page = `{"page": ` + sizedPage("p1", "one", 40<<10+1) + `}` // a change, so it is written if accepted
+	if status, _, raw := manage(t, e, "POST", "/api/import", page); status != http.StatusRequestEntityTooLarge || !strings.Contains(raw, `"path":"page"`) {
+		t.Errorf("with the stored custom head: %d %.300s", status, raw)
+	}
+	site := `{"pages": [` + sizedPage("p2", "two", 40<<10) + `], "settings": {}}`
+	if status, a, raw := manage(t, e, "POST", "/api/import/site", site); status != 200 || !a.Success {
+		t.Errorf("with the settings of the publish (none): %d %.300s", status, raw)
+	}
+	site = `{"pages": [` + sizedPage("p3", "tri", 40<<10) + `], "settings": ` + head + `}`
+	if status, _, raw := manage(t, e, "POST", "/api/import/site", site); status != http.StatusRequestEntityTooLarge || !strings.Contains(raw, `"path":"pages[0]"`) {
+		t.Errorf("with the settings of the publish: %d %.300s", status, raw)
+	}
+}
+
 // TestListPagesWalksByCursor: GET /api/manage/pages with limit and cursor
 // lists every page exactly once, in slug order, whatever the page size,
 // and ends with nextCursor null; bad parameters are named.
