@@ -1,8 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,35 +69,121 @@ func onePage(err error) error {
 		return err
 	}
 	out := *e
+	out.Message = strings.Replace(out.Message, "pages[0]: ", "page: ", 1)
 	out.Details = make([]core.FieldError, len(e.Details))
 	for i, d := range e.Details {
 		d.Path = strings.TrimPrefix(d.Path, "pages[0].")
+		if d.Path == "pages[0]" {
+			d.Path = "page"
+		}
 		out.Details[i] = d
 	}
 	return &out
 }
 
+// Page listing bounds: GET /api/manage/pages answers at most limit pages
+// (default defaultPageLimit, at most maxPageLimit) and a nextCursor to ask
+// for the next ones, so a large site's listing stays under the platforms'
+// response limits.
+const (
+	defaultPageLimit = 100
+	maxPageLimit     = 500
+)
+
+// listPages answers GET /api/manage/pages?limit=n&cursor=c: the tenant's
+// pages in slug order, from just after the cursor (an opaque token from a
+// previous answer's nextCursor), and nextCursor, null at the end.
 func (h *handler) listPages(w http.ResponseWriter, r *http.Request) {
+	limit, after, err := pageListQuery(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	pages, err := h.site.Pages(r.Context())
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	slices.SortFunc(pages, func(a, b core.PageSummary) int { return strings.Compare(a.Slug, b.Slug) })
+	start, _ := slices.BinarySearchFunc(pages, after, func(p core.PageSummary, slug string) int { return strings.Compare(p.Slug, slug) })
+	for after != "" && start < len(pages) && pages[start].Slug <= after {
+		start++
+	}
+	pages = pages[start:]
+	var next any // null at the end
+	if len(pages) > limit {
+		pages = pages[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(pages[limit-1].Slug))
+	}
 	if pages == nil {
 		pages = []core.PageSummary{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "pages": pages})
+	writeJSONGzip(w, r, http.StatusOK, map[string]any{"success": true, "pages": pages, "nextCursor": next})
 }
 
+// pageListQuery reads limit and cursor; the cursor is the base64url of
+// the last slug already listed.
+func pageListQuery(r *http.Request) (limit int, after string, err error) {
+	q := r.URL.Query()
+	var errs []core.FieldError
+	limit = defaultPageLimit
+	if v := q.Get("limit"); v != "" {
+		n, convErr := strconv.Atoi(v)
+		if convErr != nil || n < 1 || n > maxPageLimit {
+			errs = append(errs, core.FieldError{Path: "limit", Message: fmt.Sprintf("must be a whole number from 1 to %d", maxPageLimit)})
+		} else {
+			limit = n
+		}
+	}
+	if v := q.Get("cursor"); v != "" {
+		slug, decErr := base64.RawURLEncoding.DecodeString(v)
+		if decErr != nil || len(slug) == 0 {
+			errs = append(errs, core.FieldError{Path: "cursor", Message: "must be the nextCursor of a previous answer"})
+		} else {
+			after = string(slug)
+		}
+	}
+	if len(errs) > 0 {
+		return 0, "", core.Invalid(errs)
+	}
+	return limit, after, nil
+}
+
+// getPage answers GET /api/manage/pages/{slug}: the stored document,
+// gzipped when the client accepts it (a page document can be several MB).
 func (h *handler) getPage(w http.ResponseWriter, r *http.Request) {
 	p, err := h.site.Page(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	writeJSONGzip(w, r, http.StatusOK, map[string]any{
 		"success": true, "page": p.Document, "version": p.Version, "contentHash": p.ContentHash, "publishedAt": p.PublishedAt,
 	})
+}
+
+// writeJSONGzip is writeJSON, compressed with gzip when the request's
+// Accept-Encoding allows it.
+func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		writeJSON(w, status, v)
+		return
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		writeError(w, r, &core.Error{Code: core.EINTERNAL, Message: "encode response", Err: err})
+		return
+	}
+	zw.Close()
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Content-Encoding", "gzip")
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 func (h *handler) getSettings(w http.ResponseWriter, r *http.Request) {

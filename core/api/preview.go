@@ -92,8 +92,8 @@ func (h *handler) createPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	expires := h.now().Add(ttl).Truncate(time.Second)
 	token := h.newPreviewToken(expires)
-	if err := h.site.SavePreview(r.Context(), token, req, expires); err != nil {
-		writeError(w, r, err)
+	if err := h.site.SavePreview(r.Context(), token, req, expires, baseURL(r)); err != nil {
+		writeError(w, r, onePage(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -32,6 +32,10 @@ type Config struct {
 	Port         int
 	Tenant       string // the tenant whose pages the public routes serve
 	MaxBodyBytes int64
+	// MaxPageBytes (FRONTBASE_MAX_PAGE_BYTES, default 4 MiB) is the most
+	// rendered HTML a published or previewed page may have: a bigger one is
+	// refused with 413 at publish, not served as a platform's 502 later.
+	MaxPageBytes int64
 	L1TTL        time.Duration
 	// CacheWait is the least a request waits for a shared-cache call
 	// before going on without it (FRONTBASE_CACHE_WAIT; core/site).
@@ -87,10 +91,13 @@ type Config struct {
 
 // Defaults that make `make run` work with no environment at all.
 const (
-	DefaultLocalDBPath    = "data/pages.db"
-	DefaultPort           = 3001
-	DefaultBindAddr       = "127.0.0.1"
-	DefaultMaxBodyBytes   = 5 << 20
+	DefaultLocalDBPath  = "data/pages.db"
+	DefaultPort         = 3001
+	DefaultBindAddr     = "127.0.0.1"
+	DefaultMaxBodyBytes = 5 << 20
+	// DefaultMaxPageBytes fits uncompressed under the smallest response
+	// limit of the platforms (Vercel 4.5 MB; Lambda 6 MB; API Gateway 10 MB).
+	DefaultMaxPageBytes   = 4 << 20
 	DefaultL1TTL          = 60 * time.Second
 	DefaultL1MaxBytes     = 64 << 20
 	DefaultKeepVersions   = 20
@@ -113,6 +120,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Port:         int(r.integer("PORT", DefaultPort, 1, 65535)),
 		Tenant:       r.str("FRONTBASE_TENANT", "_default"),
 		MaxBodyBytes: r.bytes("FRONTBASE_MAX_BODY_BYTES", DefaultMaxBodyBytes),
+		MaxPageBytes: r.bytes("FRONTBASE_MAX_PAGE_BYTES", DefaultMaxPageBytes),
 		L1TTL:        r.duration("FRONTBASE_L1_TTL", DefaultL1TTL),
 		CacheWait:    r.duration("FRONTBASE_CACHE_WAIT", DefaultCacheWait),
 		CacheTimeout: r.duration("FRONTBASE_CACHE_TIMEOUT", 0),
@@ -205,6 +213,14 @@ func scheme(raw string) string {
 func KeepVersions(getenv func(string) string) (int, error) {
 	r := reader{getenv: getenv}
 	n := r.keepVersions()
+	return n, r.err
+}
+
+// MaxPageBytes reads FRONTBASE_MAX_PAGE_BYTES alone, with the same rule
+// as Load, for the CLI's direct publishes.
+func MaxPageBytes(getenv func(string) string) (int64, error) {
+	r := reader{getenv: getenv}
+	n := r.bytes("FRONTBASE_MAX_PAGE_BYTES", DefaultMaxPageBytes)
 	return n, r.err
 }
 

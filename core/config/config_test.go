@@ -14,7 +14,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Env != "local" || c.Addr() != "127.0.0.1:3001" || c.LocalDBPath != DefaultLocalDBPath ||
-		c.MaxBodyBytes != 5<<20 || c.L1TTL != time.Minute || c.L1MaxBytes != 64<<20 || c.SystemKey != "" || c.KeepVersions != 20 || !c.Analytics {
+		c.MaxBodyBytes != 5<<20 || c.MaxPageBytes != 4<<20 || c.L1TTL != time.Minute || c.L1MaxBytes != 64<<20 || c.SystemKey != "" || c.KeepVersions != 20 || !c.Analytics {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -22,13 +22,13 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadParsesSettings(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"FRONTBASE_ENV": "LOCAL", "PORT": "8080", "FRONTBASE_L1_TTL": "5", "FRONTBASE_L1_MAX_BYTES": "8MiB",
-		"FRONTBASE_MAX_BODY_BYTES": "1024", "FRONTBASE_SYSTEM_KEY": "0123456789abcdef", "FRONTBASE_LOG_LEVEL": "debug",
+		"FRONTBASE_MAX_BODY_BYTES": "1024", "FRONTBASE_MAX_PAGE_BYTES": "2MiB", "FRONTBASE_SYSTEM_KEY": "0123456789abcdef", "FRONTBASE_LOG_LEVEL": "debug",
 		"FRONTBASE_KEEP_VERSIONS": "5", "FRONTBASE_ANALYTICS": "off",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 8080 || c.L1TTL != 5*time.Second || c.L1MaxBytes != 8<<20 || c.MaxBodyBytes != 1024 || c.LogLevel.String() != "DEBUG" || c.KeepVersions != 5 || c.Analytics {
+	if c.Port != 8080 || c.L1TTL != 5*time.Second || c.L1MaxBytes != 8<<20 || c.MaxBodyBytes != 1024 || c.MaxPageBytes != 2<<20 || c.LogLevel.String() != "DEBUG" || c.KeepVersions != 5 || c.Analytics {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -60,6 +60,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		{map[string]string{"FRONTBASE_L1_TTL": "-3s"}, "FRONTBASE_L1_TTL: expected a positive duration"},
 		{map[string]string{"FRONTBASE_L1_MAX_BYTES": "lots"}, "FRONTBASE_L1_MAX_BYTES: expected a positive number of bytes"},
 		{map[string]string{"FRONTBASE_LOG_LEVEL": "loud"}, "FRONTBASE_LOG_LEVEL: expected debug"},
+		{map[string]string{"FRONTBASE_MAX_PAGE_BYTES": "0"}, "FRONTBASE_MAX_PAGE_BYTES: expected a positive number of bytes"},
 		{map[string]string{"FRONTBASE_KEEP_VERSIONS": "0"}, "FRONTBASE_KEEP_VERSIONS: expected an integer from 1"},
 		{map[string]string{"FRONTBASE_SYSTEM_KEY": "short"}, "FRONTBASE_SYSTEM_KEY: expected at least 16"},
 		{map[string]string{"FRONTBASE_ANALYTICS": "maybe"}, "FRONTBASE_ANALYTICS: expected one of on, off"},

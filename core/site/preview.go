@@ -41,11 +41,16 @@ const (
 	maxLocalDraftBytes = 64 << 20
 )
 
-// SavePreview stores the draft page of req under id until expires.
-func (s *Service) SavePreview(ctx context.Context, id string, req *core.ImportRequest, expires time.Time) error {
+// SavePreview stores the draft page of req under id until expires,
+// unless its rendered HTML (at baseURL, as ServePreview renders it) is
+// over the page size limit (size.go).
+func (s *Service) SavePreview(ctx context.Context, id string, req *core.ImportRequest, expires time.Time, baseURL string) error {
 	ttl := time.Until(expires)
 	if ttl <= 0 {
 		return core.Errorf(core.EINVALID, "ttlSeconds: the preview would already be expired")
+	}
+	if err := s.checkSizes(ctx, req.Page.Tenant(), []*core.ImportRequest{req}, nil, baseURL, true); err != nil {
+		return err
 	}
 	if s.l2 == nil {
 		s.localDrafts().put(id, req.Document, expires)

@@ -27,7 +27,9 @@ type SiteResult struct {
 // dropped, L2 told through SetMax; L2 keys carry the generation, so
 // nothing is deleted there, and the entries of pages left unchanged are
 // copied to the new generation first when the settings did not change). Requests must be validated (core.DecodeImport)
-// and belong to one tenant. settings may be nil.
+// and belong to one tenant. settings may be nil. A page whose rendered
+// HTML is over the limit (size.go) refuses the whole publish with
+// ETOOLARGE, before anything is written.
 func (s *Service) PublishSite(ctx context.Context, reqs []*core.ImportRequest, settings *core.Settings, baseURL string) (*SiteResult, error) {
 	return s.PublishSiteAs(ctx, "", reqs, settings, baseURL)
 }
@@ -55,6 +57,9 @@ func (s *Service) PublishSiteAs(ctx context.Context, source string, reqs []*core
 		in.Pages[i] = core.PublishPageInput{Page: req.Page, Document: req.Document, ContentHash: hash, Force: req.Force, CheckVersion: req.CheckVersion}
 	}
 	in.Tenant, in.Source = tenant, source
+	if err := s.checkSizes(ctx, tenant, reqs, settings, baseURL, false); err != nil {
+		return nil, err
+	}
 	res, err := s.store.PublishPages(ctx, in)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ type Options struct {
 	Source string
 	// Headers are the engine-wide security headers of pages (policy.go).
 	Headers HeaderDefaults
+	// MaxPageBytes is the most rendered HTML a published or previewed page
+	// may have (size.go); 0: DefaultMaxPageBytes.
+	MaxPageBytes int64
 }
 
 // Service serves and publishes one engine's pages.
@@ -52,6 +55,8 @@ type Service struct {
 	source string
 	ttl    time.Duration
 	log    *slog.Logger
+	// maxPage bounds the rendered HTML of a page at publish (size.go).
+	maxPage int64
 
 	// The publish generation this instance serves, re-read from the store at
 	// most once per TTL so that a publish made by another process reaches us
@@ -86,6 +91,9 @@ func New(store core.Store, opts Options) *Service {
 	if opts.Source == "" {
 		opts.Source = "api"
 	}
+	if opts.MaxPageBytes <= 0 {
+		opts.MaxPageBytes = DefaultMaxPageBytes
+	}
 	return &Service{
 		store:   store,
 		render:  render.New(opts.Logger).RenderPage,
@@ -97,6 +105,7 @@ func New(store core.Store, opts Options) *Service {
 		ttl:     opts.L1TTL,
 		log:     opts.Logger,
 		headers: opts.Headers,
+		maxPage: opts.MaxPageBytes,
 	}
 }
 

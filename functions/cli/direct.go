@@ -159,8 +159,12 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 	if err != nil {
 		return nil, nil, err
 	}
+	maxPage, err := config.MaxPageBytes(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg := &config.Config{RedisURL: d.redisURL, RedisToken: d.redisToken, Tenant: firstEnv(getenv, "FRONTBASE_TENANT"),
-		KeepVersions: keep}
+		KeepVersions: keep, MaxPageBytes: maxPage}
 	switch d.strategy {
 	case "local":
 		cfg.Env, cfg.LocalDBPath = "local", d.db
@@ -180,7 +184,7 @@ func openDest(ctx context.Context, d dest, getenv func(string) string) (*site.Se
 			sharedCache.Close()
 		}
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache, Source: "cli:" + d.strategy})
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: time.Second, Cache: sharedCache, Source: "cli:" + d.strategy, MaxPageBytes: cfg.MaxPageBytes})
 	return svc, closeAll, nil
 }
 
@@ -235,7 +239,7 @@ func publishDirect(ctx context.Context, d dest, st *siteDir, force bool, getenv 
 	defer closeAll()
 	res, err := svc.PublishSite(ctx, st.reqs, st.settings, "")
 	if err != nil {
-		fmt.Fprintln(stdout, indent+"FAIL", describe(err))
+		fmt.Fprintln(stdout, indent+"FAIL", st.named(describe(err)))
 		return false
 	}
 	published := 0
@@ -265,6 +269,18 @@ type siteDir struct {
 	reqs              []*core.ImportRequest
 	settings          *core.Settings
 	bad               int // invalid files
+}
+
+// named replaces the request indexes of a publish error (pages[2]) by the
+// names of the files the pages came from.
+func (st *siteDir) named(msg string) string {
+	if len(st.files) != len(st.reqs) {
+		return msg // some files were refused: the indexes do not match
+	}
+	for i := len(st.files) - 1; i >= 0; i-- { // pages[12] before pages[1]
+		msg = strings.ReplaceAll(msg, fmt.Sprintf("pages[%d]", i), filepath.Base(st.files[i]))
+	}
+	return msg
 }
 
 // readSite reads and validates every page file of dir (name order) and the

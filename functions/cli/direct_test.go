@@ -290,3 +290,39 @@ func TestDirectPublishRefusesBadInput(t *testing.T) {
 		t.Errorf("the database exists after refused publishes: %v", err)
 	}
 }
+
+// TestDirectPublishRefusesAPageOverTheSizeLimit: the direct strategies go
+// through the same publish path as the engine, with the same limit on a
+// page's rendered HTML (FRONTBASE_MAX_PAGE_BYTES), and write nothing.
+func TestDirectPublishRefusesAPageOverTheSizeLimit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pages.db")
+	dir := copyDemo(t)
+	big := `{"page": {"id": "big", "slug": "big", "name": "Big", "title": "Big", "isPublic": true,
+		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": "` + strings.Repeat("a", 70<<10) + `"}}], "root": {}}}}`
+	os.WriteFile(filepath.Join(dir, "big.json"), []byte(big), 0o644)
+	tests := []struct {
+		name  string
+		limit string
+		code  int
+		want  []string
+	}{
+		{"over the limit", "64KiB", 1, []string{"big.json: rendered HTML is 70.", "over the 64 KiB limit (FRONTBASE_MAX_PAGE_BYTES)"}},
+		{"a bad setting is named", "lots", 1, []string{"FRONTBASE_MAX_PAGE_BYTES: expected a positive number of bytes"}},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		code := run(context.Background(), []string{"publish", "--strategy", "local", "--db", db, dir}, env(map[string]string{"FRONTBASE_MAX_PAGE_BYTES": tt.limit}), &out, &out)
+		if code != tt.code || !strings.Contains(out.String(), tt.want[0]) || !strings.Contains(out.String(), tt.want[len(tt.want)-1]) {
+			t.Errorf("%s: exit %d, want %d with %q:\n%s", tt.name, code, tt.code, tt.want, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"versions", "--strategy", "local", "--db", db}, env(nil), &out, &out); code != 0 || !strings.Contains(out.String(), "no site versions yet") {
+		t.Errorf("a refused publish wrote a site version:\n%s", out.String())
+	}
+	// With the default limit (4 MiB) the same directory publishes.
+	out.Reset()
+	if code := run(context.Background(), []string{"publish", "--strategy", "local", "--db", db, dir}, env(nil), &out, &out); code != 0 {
+		t.Errorf("default limit: exit %d:\n%s", code, out.String())
+	}
+}

@@ -64,7 +64,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if wrapStore != nil {
 		store = wrapStore(raw)
 	}
-	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger,
+	svc := site.New(store, site.Options{Tenant: cfg.Tenant, L1TTL: cfg.L1TTL, L1MaxBytes: cfg.L1MaxBytes, Cache: sharedCache, CacheWait: cfg.CacheWait, Logger: logger, MaxPageBytes: cfg.MaxPageBytes,
 		Headers: site.HeaderDefaults{FrameAncestors: cfg.FrameAncestors, ReferrerPolicy: cfg.ReferrerPolicy, CSP: cfg.CSP}})
 	workflows, err := backend.NewWorkflows(store, raw, sharedCache, cfg, logger, tenantSecrets)
 	if err != nil {
