@@ -151,7 +151,7 @@ func (s *Service) pollChanges(ctx context.Context, id string, now time.Time) (bo
 		// Refused by a guard or inactive: record why; these changes are
 		// not delivered again (the cursor moved with the claim).
 		claim.Status, claim.Error, claim.EndedAt = core.ExecCancelled, core.ErrorMessage(err), s.now().UTC()
-		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		saveCtx, cancel := recordContext(ctx)
 		defer cancel()
 		return false, errors.Join(err, s.store.SaveExecution(saveCtx, claim))
 	}

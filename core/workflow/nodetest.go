@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/frontbase/edge/core"
 )
@@ -58,7 +57,7 @@ func (s *Service) ExecuteNode(ctx context.Context, id, nodeID string, params map
 	}
 	exec.Result = map[string]any{nodeID: out}
 	exec.WorkflowVersion = sw.Version
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	saveCtx, cancel := recordContext(ctx)
 	defer cancel()
 	return exec, s.store.SaveExecution(saveCtx, exec)
 }

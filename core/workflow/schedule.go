@@ -152,7 +152,7 @@ func (s *Service) runSlot(ctx context.Context, id string, now time.Time) (bool, 
 		// Refused by a guard or inactive: record why, so the slot is settled.
 		claim.Status, claim.Error, claim.EndedAt = core.ExecCancelled, core.ErrorMessage(err), s.now().UTC()
 		claim.Result = nil
-		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		saveCtx, cancel := recordContext(ctx)
 		defer cancel()
 		return false, errors.Join(err, s.store.SaveExecution(saveCtx, claim))
 	}

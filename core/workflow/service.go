@@ -241,13 +241,25 @@ func (s *Service) runWithID(ctx context.Context, g *Graph, sw *core.StoredWorkfl
 	return exec, s.record(ctx, g, sw, exec)
 }
 
+// recordTimeout bounds writing an execution record once its run is over.
+// It is longer than a request's own deadline on purpose: the run happened,
+// and the store bounds each write itself (SQLite waits for the lock up to
+// its 15 s busy_timeout, Turso bounds each request by
+// FRONTBASE_STATE_DB_TIMEOUT), so a queue of writers on a busy machine is
+// waited out instead of losing the record and answering 503.
+const recordTimeout = 15 * time.Second
+
+// recordContext outlives the caller's cancellation: a run that happened is
+// recorded even when its caller has gone.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
 // record saves an execution and writes its log lines to the engine's log
 // as the workflow's log_level allows (all, errors, none).
 func (s *Service) record(ctx context.Context, g *Graph, sw *core.StoredWorkflow, exec *core.Execution) error {
 	exec.WorkflowVersion = sw.Version
-	// The record is written even when the caller's deadline passed, with a
-	// short deadline of its own: an execution that ran is never lost.
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	saveCtx, cancel := recordContext(ctx)
 	defer cancel()
 	if err := s.store.SaveExecution(saveCtx, exec); err != nil {
 		return err
