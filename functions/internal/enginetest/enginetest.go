@@ -112,6 +112,10 @@ func Start(t testing.TB, opts Options) *Engine {
 		// 300/500 ms; a guard then counts in process and a limit is exceeded.
 		// Tests of exact limits need the cache to answer.
 		"FRONTBASE_CACHE_TIMEOUT": "5s",
+		// Turso requests get 5 s (publishes 6x that) by default; a tursodb
+		// under a loaded machine took over 30 s to write 500 pages. Tests
+		// count requests and results, not time.
+		"FRONTBASE_STATE_DB_TIMEOUT": "20s",
 	}
 	if opts.Servers == nil && strings.HasPrefix(opts.Mode, "cloud") {
 		opts.Servers = StartServers(t, opts.Mode)
