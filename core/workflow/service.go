@@ -40,7 +40,7 @@ type Options struct {
 	Now             func() time.Time
 	// DataSources are the configured databases by name (data_request,
 	// data_change_trigger); Cursors keeps the data_change_trigger cursors
-	// (the state store, when it can).
+	// (the state store).
 	DataSources map[string]DataSource
 	Cursors     CursorStore
 	// Sleep waits between retries (retry.go); nil: a timer that stops
