@@ -5,13 +5,29 @@ import (
 	"time"
 )
 
-// Store is the state database, the source of truth. Every write is atomic
-// and bumps the publish generation, so caches keyed by generation can never
-// serve a mix of old and new state.
+// The state database is the source of truth. Every write is atomic and
+// bumps the publish generation, so caches keyed by generation can never
+// serve a mix of old and new state. Its ports below are split by what each
+// consumer needs; a service takes only those (site.Store, workflow.Store),
+// so a test fake implements only what it is asked for.
 //
 // Implementations return *Error with ENOTFOUND for missing things and
 // EUNAVAILABLE when the database cannot be reached.
+
+// Store is the whole state database: every port in this file. Adapters
+// implement it (a compile-time check in each) and run the shared contract
+// suite (adapters/sqlstore/storetest) against it.
 type Store interface {
+	PageReader
+	Publisher
+	SiteHistory
+	WorkflowStore
+	ExecutionStore
+	Close() error
+}
+
+// PageReader reads what serving and managing pages needs.
+type PageReader interface {
 	// LoadPage returns everything serving one public path needs, in one
 	// round trip: the page (or the homepage) whether public or not, the
 	// tenant's "404" page when visitors cannot see that page, the settings
@@ -24,7 +40,10 @@ type Store interface {
 	Settings(ctx context.Context, tenant string) (*Settings, error)
 	// Generation is the publish generation: a counter every write bumps.
 	Generation(ctx context.Context) (int64, error)
+}
 
+// Publisher writes pages and settings.
+type Publisher interface {
 	// PublishPage stores a page in one transaction: it replaces any page of
 	// the same tenant that has the same slug or the same id, and when the
 	// page is the homepage it clears the flag of every other page. Without
@@ -44,7 +63,10 @@ type Store interface {
 	// MergeSettings changes only the members a settings push names (null
 	// clears one) in one atomic write, and returns the settings after it.
 	MergeSettings(ctx context.Context, tenant string, patch *SettingsPatch) (generation int64, settings *Settings, err error)
+}
 
+// SiteHistory keeps and restores a tenant's site versions.
+type SiteHistory interface {
 	// Versions lists the tenant's kept site versions, newest first. Every
 	// write that changes pages or settings (publish, unpublish, settings,
 	// rollback) adds one in the same batch; only the last N are kept.
@@ -53,7 +75,10 @@ type Store interface {
 	// kept version, in ONE batch that bumps the generation and adds a new
 	// version; ENOTFOUND when that version is not kept.
 	Rollback(ctx context.Context, in RollbackInput) (*RollbackResult, error)
+}
 
+// WorkflowStore keeps deployed workflows and their kept versions.
+type WorkflowStore interface {
 	// SaveWorkflow stores a workflow; re-saving bumps its version.
 	SaveWorkflow(ctx context.Context, w *Workflow) (version int64, err error)
 	Workflow(ctx context.Context, id string) (*StoredWorkflow, error)
@@ -67,7 +92,17 @@ type Store interface {
 	// RollbackWorkflow makes version's document current again, as a new
 	// version; ENOTFOUND when that version does not exist.
 	RollbackWorkflow(ctx context.Context, id string, version int64) (newVersion int64, err error)
+	// WorkflowVersions lists a workflow's kept versions, newest first;
+	// WorkflowVersion reads one (ENOTFOUND when it is not kept).
+	WorkflowVersions(ctx context.Context, id string, limit int) ([]StoredWorkflow, error)
+	WorkflowVersion(ctx context.Context, id string, version int64) (*StoredWorkflow, error)
+	// DeleteWorkflowVersion forgets a kept version: ENOTFOUND when there is
+	// none, ECONFLICT for the current one (it is what runs).
+	DeleteWorkflowVersion(ctx context.Context, id string, version int64) error
+}
 
+// ExecutionStore keeps workflow execution records.
+type ExecutionStore interface {
 	// SaveExecution writes a finished execution record in one statement.
 	SaveExecution(ctx context.Context, e *Execution) error
 	// ClaimExecution writes e (status started) unless an execution with
@@ -80,16 +115,6 @@ type Store interface {
 	ListExecutions(ctx context.Context, q ExecutionQuery) ([]Execution, error)
 	// ExecutionStats counts the kept execution records per workflow.
 	ExecutionStats(ctx context.Context, tenant string) ([]ExecutionStat, error)
-
-	// WorkflowVersions lists a workflow's kept versions, newest first;
-	// WorkflowVersion reads one (ENOTFOUND when it is not kept).
-	WorkflowVersions(ctx context.Context, id string, limit int) ([]StoredWorkflow, error)
-	WorkflowVersion(ctx context.Context, id string, version int64) (*StoredWorkflow, error)
-	// DeleteWorkflowVersion forgets a kept version: ENOTFOUND when there is
-	// none, ECONFLICT for the current one (it is what runs).
-	DeleteWorkflowVersion(ctx context.Context, id string, version int64) error
-
-	Close() error
 }
 
 // PageQuery names the page a public request wants: by slug, or the

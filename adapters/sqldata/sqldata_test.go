@@ -412,13 +412,13 @@ func testDataChangeTrigger(t *testing.T, stateKind string) {
 	insert("n4@x.io", "n5@x.io")
 	tick()
 
-	list, err := e.svc.Store().ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "changes", Limit: 50})
+	list, err := e.svc.ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "changes", Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var delivered []string
 	for _, ex := range list {
-		full, err := e.svc.Store().Execution(ctx, ex.ID)
+		full, err := e.svc.Execution(ctx, ex.ID)
 		if err != nil || full.Status != core.ExecCompleted {
 			t.Fatalf("execution %s: %v %v", ex.ID, full, err)
 		}
@@ -467,8 +467,8 @@ func TestDataChangeTriggerKeepsEqualTimestampsTogether(t *testing.T) {
 		if n == 0 {
 			break
 		}
-		list, _ := e.svc.Store().ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "batch", Limit: 1})
-		full, _ := e.svc.Store().Execution(ctx, list[0].ID)
+		list, _ := e.svc.ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "batch", Limit: 1})
+		full, _ := e.svc.Execution(ctx, list[0].ID)
 		counts = append(counts, int(full.TriggerPayload.(map[string]any)["count"].(float64)))
 	}
 	if want := []int{workflow.MaxChangesPerPoll - 2, 3}; !slices.Equal(counts, want) {

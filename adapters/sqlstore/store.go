@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
+	"github.com/frontbase/edge/core/workflow"
 )
 
 // Stmt is one statement of a batch, with positional (?) arguments.
@@ -58,7 +60,15 @@ type Store struct {
 	keep atomic.Int64 // site versions kept per tenant; see SetKeepVersions
 }
 
-var _ core.Store = (*Store)(nil)
+// Every port the wiring (functions/internal/backend.State) takes from a
+// state store; the rate-limit, secret and counter sinks are checked beside
+// their code.
+var (
+	_ core.Store               = (*Store)(nil)
+	_ analytics.Reader         = (*Store)(nil)
+	_ workflow.CursorStore     = (*Store)(nil)
+	_ workflow.ExecutionPruner = (*Store)(nil)
+)
 
 // New returns a store over b.
 func New(b Backend) *Store { return &Store{b: b} }

@@ -309,7 +309,7 @@ type uiEvents struct {
 func (u *uiEvents) serve(w http.ResponseWriter, r *http.Request) {
 	triggers := []uiEventTrigger{}
 	if wf := u.h.opts.Workflows; wf != nil {
-		sums, err := wf.Store().ListWorkflows(r.Context())
+		sums, err := wf.ListWorkflows(r.Context())
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -98,7 +98,7 @@ func (h *handler) allExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	list, err := h.opts.Workflows.Store().ListExecutions(r.Context(), q)
+	list, err := h.opts.Workflows.ListExecutions(r.Context(), q)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -108,7 +108,7 @@ func (h *handler) allExecutions(w http.ResponseWriter, r *http.Request) {
 
 // executionStats is GET /api/executions/stats: run counts per workflow.
 func (h *handler) executionStats(w http.ResponseWriter, r *http.Request) {
-	stats, err := h.opts.Workflows.Store().ExecutionStats(r.Context(), tenantParam(r))
+	stats, err := h.opts.Workflows.ExecutionStats(r.Context(), tenantParam(r))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -200,7 +200,7 @@ func (h *handler) listWorkflowVersions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("workflowId")
-	list, err := h.opts.Workflows.Store().WorkflowVersions(r.Context(), id, limit)
+	list, err := h.opts.Workflows.Versions(r.Context(), id, limit)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -218,7 +218,7 @@ func (h *handler) getWorkflowVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "version %q not found", r.PathValue("id")))
 		return
 	}
-	sw, err := h.opts.Workflows.Store().WorkflowVersion(r.Context(), id, v)
+	sw, err := h.opts.Workflows.Version(r.Context(), id, v)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -239,7 +239,7 @@ func (h *handler) deleteWorkflowVersion(w http.ResponseWriter, r *http.Request) 
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "version %q not found", raw))
 		return
 	}
-	if err := h.opts.Workflows.Store().DeleteWorkflowVersion(r.Context(), id, v); err != nil {
+	if err := h.opts.Workflows.DeleteVersion(r.Context(), id, v); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -283,7 +283,7 @@ func (h *handler) rollbackWorkflowVersion(w http.ResponseWriter, r *http.Request
 		writeError(w, r, &core.Error{Code: core.EINVALID, Message: "validation failed: " + fields[0].String(), Details: fields})
 		return
 	}
-	current, err := h.opts.Workflows.Store().RollbackWorkflow(r.Context(), id, v)
+	current, _, err := h.opts.Workflows.Rollback(r.Context(), id, v)
 	if err != nil {
 		writeError(w, r, err)
 		return

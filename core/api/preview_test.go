@@ -15,10 +15,10 @@ import (
 )
 
 // settingsStore is the part of the state store a preview reads: the
-// tenant's settings. Any other call panics (core.Store is nil), which is
+// tenant's settings. Any other call panics (site.Store is nil), which is
 // the isolation check: a preview never loads or writes a page.
 type settingsStore struct {
-	core.Store
+	site.Store
 	reads atomic.Int64
 }
 

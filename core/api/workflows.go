@@ -203,7 +203,7 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) {
-	list, err := h.opts.Workflows.Store().ListWorkflows(r.Context())
+	list, err := h.opts.Workflows.ListWorkflows(r.Context())
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -212,7 +212,7 @@ func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) {
-	sw, err := h.opts.Workflows.Store().Workflow(r.Context(), r.PathValue("id"))
+	sw, err := h.opts.Workflows.Workflow(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -221,7 +221,7 @@ func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
-	if err := h.opts.Workflows.Store().DeleteWorkflow(r.Context(), r.PathValue("id")); err != nil {
+	if err := h.opts.Workflows.DeleteWorkflow(r.Context(), r.PathValue("id")); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -235,19 +235,15 @@ func (h *handler) toggleWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	store, id := h.opts.Workflows.Store(), r.PathValue("id")
-	sw, err := store.Workflow(r.Context(), id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	active := !sw.Workflow.Active()
+	id := r.PathValue("id")
+	var want *bool
 	if p, err := workflow.Parameters([]byte(`{"parameters":` + orEmptyObject(body) + `}`)); err == nil {
 		if v, ok := p["isActive"].(bool); ok {
-			active = v
+			want = &v
 		}
 	}
-	if err := store.SetWorkflowActive(r.Context(), id, sw.Version, active); err != nil {
+	active, err := h.opts.Workflows.SetActive(r.Context(), id, want)
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -269,25 +265,14 @@ func (h *handler) rollbackWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	store, id := h.opts.Workflows.Store(), r.PathValue("id")
+	id := r.PathValue("id")
 	var target int64
 	if p, err := workflow.Parameters([]byte(`{"parameters":` + orEmptyObject(body) + `}`)); err == nil {
 		if v, ok := p["version"].(float64); ok {
 			target = int64(v)
 		}
 	}
-	if target == 0 {
-		sw, err := store.Workflow(r.Context(), id)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if target = sw.Version - 1; target < 1 {
-			writeError(w, r, core.Errorf(core.EINVALID, "workflow %q has no earlier version", id))
-			return
-		}
-	}
-	v, err := store.RollbackWorkflow(r.Context(), id, target)
+	v, target, err := h.opts.Workflows.Rollback(r.Context(), id, target)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -296,7 +281,7 @@ func (h *handler) rollbackWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
-	e, err := h.opts.Workflows.Store().Execution(r.Context(), r.PathValue("id"))
+	e, err := h.opts.Workflows.Execution(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -321,7 +306,7 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Limit = n
 	}
-	list, err := h.opts.Workflows.Store().ListExecutions(r.Context(), q)
+	list, err := h.opts.Workflows.ListExecutions(r.Context(), q)
 	if err != nil {
 		writeError(w, r, err)
 		return

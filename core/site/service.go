@@ -43,9 +43,17 @@ type Options struct {
 	MaxPageBytes int64
 }
 
+// Store is the part of the state database the site rules use: reading
+// pages, publishing them and the site's kept versions.
+type Store interface {
+	core.PageReader
+	core.Publisher
+	core.SiteHistory
+}
+
 // Service serves and publishes one engine's pages.
 type Service struct {
-	store  core.Store
+	store  Store
 	render func(render.Input) (render.Result, error) // the renderer's RenderPage; tests replace it
 	l1     *cache.L1[*Response]
 	newest *newestCopies // the newest copy this process made of each path (stale.go)
@@ -81,7 +89,7 @@ type Service struct {
 }
 
 // New makes a Service over store.
-func New(store core.Store, opts Options) *Service {
+func New(store Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

@@ -17,18 +17,18 @@ import (
 	"github.com/frontbase/edge/core/render/runtime"
 )
 
-// memStore is the smallest core.Store the site rules need: pages by slug,
+// memStore is the smallest Store the site rules need: pages by slug,
 // a generation, and switches to make reads fail. The real adapters have
 // their own tests; these exercise the service's tiering on its own.
 type memStore struct {
-	core.Store // unused methods panic
-	mu         sync.Mutex
-	pages      map[string]*core.StoredPage
-	settings   core.Settings
-	gen        int64
-	down       atomic.Bool
-	loads      atomic.Int64
-	genReads   atomic.Int64
+	Store    // unused methods panic
+	mu       sync.Mutex
+	pages    map[string]*core.StoredPage
+	settings core.Settings
+	gen      int64
+	down     atomic.Bool
+	loads    atomic.Int64
+	genReads atomic.Int64
 }
 
 func newMemStore() *memStore { return &memStore{pages: map[string]*core.StoredPage{}} }
@@ -63,7 +63,7 @@ func (m *memStore) Generation(context.Context) (int64, error) {
 	return m.gen, nil
 }
 
-func newService(store core.Store, ttl time.Duration) *Service {
+func newService(store Store, ttl time.Duration) *Service {
 	return New(store, Options{L1TTL: ttl, L1MaxBytes: 1 << 20})
 }
 

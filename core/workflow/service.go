@@ -31,7 +31,7 @@ type Options struct {
 	// (DefaultParallel when 0).
 	Parallel int
 	// Retention of execution records (retention.go); nil: DefaultRetention.
-	// Pruner deletes them; nil: the store, when it implements ExecutionPruner.
+	// Pruner deletes them; nil: nothing is pruned.
 	Retention *Retention
 	Pruner    ExecutionPruner
 	// PublicPerMinute bounds /api/public/execute per client (default 60).
@@ -40,7 +40,7 @@ type Options struct {
 	Now             func() time.Time
 	// DataSources are the configured databases by name (data_request,
 	// data_change_trigger); Cursors keeps the data_change_trigger cursors
-	// (the state store, when it can).
+	// (the state store).
 	DataSources map[string]DataSource
 	Cursors     CursorStore
 	// Sleep waits between retries (retry.go); nil: a timer that stops
@@ -50,9 +50,16 @@ type Options struct {
 	Secrets SecretSource
 }
 
+// Store is the part of the state database the actions engine uses: the
+// deployed workflows and their execution records.
+type Store interface {
+	core.WorkflowStore
+	core.ExecutionStore
+}
+
 // Service deploys and runs workflows over a store.
 type Service struct {
-	store   core.Store
+	store   Store
 	runner  *Runner
 	graphs  *boundedCache[*Graph] // by id@version: compiled once per deployed version
 	public  *limiter
@@ -70,7 +77,7 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(store core.Store, opts Options) *Service {
+func New(store Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -85,9 +92,6 @@ func New(store core.Store, opts Options) *Service {
 	}
 	if opts.Retention == nil {
 		opts.Retention = &DefaultRetention
-	}
-	if opts.Pruner == nil {
-		opts.Pruner, _ = store.(ExecutionPruner)
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
@@ -191,9 +195,6 @@ func (s *Service) Load(ctx context.Context, id string) (*Graph, *core.StoredWork
 	s.graphs.put(key, g)
 	return g, sw, nil
 }
-
-// Store is the service's store (routes read workflows through it).
-func (s *Service) Store() core.Store { return s.store }
 
 // Execute runs a workflow once and returns its durable record.
 func (s *Service) Execute(ctx context.Context, id, kind string, payload any) (*core.Execution, error) {

@@ -10,42 +10,30 @@ import (
 	"github.com/frontbase/edge/core"
 )
 
-// CursorStore is the part of the store data_change_trigger uses
-// (workflow.CursorStore, repeated here so this package imports no core
-// service).
-type CursorStore interface {
-	DataCursor(ctx context.Context, key string) (string, bool, error)
-	AdvanceDataCursor(ctx context.Context, key string, old *string, next string, claim *core.Execution) (bool, error)
-}
-
 // DataCursors checks the compare-and-swap of data_change_trigger cursors:
 // the first cursor is set once, a move from a stale cursor loses and
 // writes no claim, and of racing movers from the same cursor exactly one
 // wins and writes its claim.
-func DataCursors(t *testing.T, s core.Store) {
+func DataCursors(t *testing.T, s Store) {
 	t.Helper()
-	cs, ok := s.(CursorStore)
-	if !ok {
-		t.Fatalf("%T does not keep data cursors", s)
-	}
 	ctx := context.Background()
-	if _, had, err := cs.DataCursor(ctx, "wf|k"); err != nil || had {
+	if _, had, err := s.DataCursor(ctx, "wf|k"); err != nil || had {
 		t.Fatalf("fresh cursor: had %v, %v", had, err)
 	}
-	if won, err := cs.AdvanceDataCursor(ctx, "wf|k", nil, "10", nil); err != nil || !won {
+	if won, err := s.AdvanceDataCursor(ctx, "wf|k", nil, "10", nil); err != nil || !won {
 		t.Fatalf("first baseline: won %v, %v", won, err)
 	}
-	if won, err := cs.AdvanceDataCursor(ctx, "wf|k", nil, "99", nil); err != nil || won {
+	if won, err := s.AdvanceDataCursor(ctx, "wf|k", nil, "99", nil); err != nil || won {
 		t.Fatalf("second baseline must lose: won %v, %v", won, err)
 	}
-	if cur, had, err := cs.DataCursor(ctx, "wf|k"); err != nil || !had || cur != "10" {
+	if cur, had, err := s.DataCursor(ctx, "wf|k"); err != nil || !had || cur != "10" {
 		t.Fatalf("cursor = %q %v %v, want 10", cur, had, err)
 	}
 	claim := func(id string) *core.Execution {
 		return &core.Execution{ID: id, WorkflowID: "wf", Status: core.ExecStarted, TriggerType: "data_change", StartedAt: time.Now().UTC()}
 	}
 	stale := "5"
-	if won, err := cs.AdvanceDataCursor(ctx, "wf|k", &stale, "20", claim("stale-claim")); err != nil || won {
+	if won, err := s.AdvanceDataCursor(ctx, "wf|k", &stale, "20", claim("stale-claim")); err != nil || won {
 		t.Fatalf("a move from a stale cursor must lose: won %v, %v", won, err)
 	}
 	if _, err := s.Execution(ctx, "stale-claim"); core.ErrorCode(err) != core.ENOTFOUND {
@@ -63,7 +51,7 @@ func DataCursors(t *testing.T, s core.Store) {
 		go func() {
 			defer wg.Done()
 			id := fmt.Sprintf("claim-%d", i)
-			won, err := cs.AdvanceDataCursor(ctx, "wf|k", &old, fmt.Sprint(20+i), claim(id))
+			won, err := s.AdvanceDataCursor(ctx, "wf|k", &old, fmt.Sprint(20+i), claim(id))
 			if err != nil {
 				t.Errorf("mover %d: %v", i, err)
 			}
@@ -78,7 +66,7 @@ func DataCursors(t *testing.T, s core.Store) {
 	if len(winners) != 1 {
 		t.Fatalf("winners = %v, want exactly one", winners)
 	}
-	cur, _, _ := cs.DataCursor(ctx, "wf|k")
+	cur, _, _ := s.DataCursor(ctx, "wf|k")
 	if want := fmt.Sprint(20 + int(winners[0][len("claim-")]-'0')); cur != want {
 		t.Fatalf("cursor = %s, want the winner's %s", cur, want)
 	}

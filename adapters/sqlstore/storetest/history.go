@@ -13,7 +13,7 @@ import (
 // WorkflowHistory checks what the control plane's Actions pages read: the
 // execution log across workflows (filters, tenant), the run counts per
 // workflow, and a workflow's kept versions.
-func WorkflowHistory(t *testing.T, s core.Store) {
+func WorkflowHistory(t *testing.T, s Store) {
 	t.Helper()
 	ctx := context.Background()
 	for i, wf := range []struct{ id, tenant string }{{"wf-a", ""}, {"wf-b", "acme"}} {

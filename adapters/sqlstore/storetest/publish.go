@@ -21,7 +21,7 @@ func sitePage(id, slug, heading string, home bool) core.PublishPageInput {
 // PublishPages checks the site publish: one generation bump per call,
 // unchanged pages and settings skipped, nothing written when nothing
 // changed, and inputs that cannot be one atomic write refused.
-func PublishPages(t *testing.T, s core.Store) {
+func PublishPages(t *testing.T, s Store) {
 	ctx := context.Background()
 	tests := []struct {
 		name        string

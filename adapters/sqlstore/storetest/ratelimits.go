@@ -12,12 +12,8 @@ import (
 // RateLimits checks the rule store: upsert by id, delete, replace, each
 // one write that bumps the generation once, tenants kept apart, and a
 // missing rule reported as ENOTFOUND without a bump.
-func RateLimits(t *testing.T, s core.Store) {
+func RateLimits(t *testing.T, s Store) {
 	ctx := context.Background()
-	rs, ok := s.(ratelimit.Store)
-	if !ok {
-		t.Fatalf("%T does not keep rate-limit rules", s)
-	}
 	gen := func() int64 {
 		t.Helper()
 		g, err := s.Generation(ctx)
@@ -28,7 +24,7 @@ func RateLimits(t *testing.T, s core.Store) {
 	}
 	list := func(tenant string) []ratelimit.Rule {
 		t.Helper()
-		rules, err := rs.RateLimitRules(ctx, tenant)
+		rules, err := s.RateLimitRules(ctx, tenant)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,19 +43,19 @@ func RateLimits(t *testing.T, s core.Store) {
 		wantBump int64
 		want     []ratelimit.Rule
 	}{
-		{"insert b", func() (int64, error) { return rs.SaveRateLimitRule(ctx, "", &b) }, "", 1, []ratelimit.Rule{b}},
-		{"insert a", func() (int64, error) { return rs.SaveRateLimitRule(ctx, "", &a) }, "", 1, []ratelimit.Rule{a, b}},
+		{"insert b", func() (int64, error) { return s.SaveRateLimitRule(ctx, "", &b) }, "", 1, []ratelimit.Rule{b}},
+		{"insert a", func() (int64, error) { return s.SaveRateLimitRule(ctx, "", &a) }, "", 1, []ratelimit.Rule{a, b}},
 		{"upsert a", func() (int64, error) {
 			a2 := a
 			a2.Limit = 20
-			return rs.SaveRateLimitRule(ctx, "", &a2)
+			return s.SaveRateLimitRule(ctx, "", &a2)
 		}, "", 1, []ratelimit.Rule{func() ratelimit.Rule { a2 := a; a2.Limit = 20; return a2 }(), b}},
-		{"delete a missing rule", func() (int64, error) { return rs.DeleteRateLimitRule(ctx, "", "nope") }, core.ENOTFOUND, 0, nil},
-		{"delete b", func() (int64, error) { return rs.DeleteRateLimitRule(ctx, "", "b") }, "", 1,
+		{"delete a missing rule", func() (int64, error) { return s.DeleteRateLimitRule(ctx, "", "nope") }, core.ENOTFOUND, 0, nil},
+		{"delete b", func() (int64, error) { return s.DeleteRateLimitRule(ctx, "", "b") }, "", 1,
 			[]ratelimit.Rule{func() ratelimit.Rule { a2 := a; a2.Limit = 20; return a2 }()}},
-		{"replace all", func() (int64, error) { return rs.ReplaceRateLimitRules(ctx, "", []ratelimit.Rule{b}) }, "", 1, []ratelimit.Rule{b}},
-		{"replace with none", func() (int64, error) { return rs.ReplaceRateLimitRules(ctx, "", nil) }, "", 1, []ratelimit.Rule{}},
-		{"another tenant", func() (int64, error) { return rs.SaveRateLimitRule(ctx, "other", &a) }, "", 1, []ratelimit.Rule{}},
+		{"replace all", func() (int64, error) { return s.ReplaceRateLimitRules(ctx, "", []ratelimit.Rule{b}) }, "", 1, []ratelimit.Rule{b}},
+		{"replace with none", func() (int64, error) { return s.ReplaceRateLimitRules(ctx, "", nil) }, "", 1, []ratelimit.Rule{}},
+		{"another tenant", func() (int64, error) { return s.SaveRateLimitRule(ctx, "other", &a) }, "", 1, []ratelimit.Rule{}},
 	}
 	for _, st := range steps {
 		before := gen()

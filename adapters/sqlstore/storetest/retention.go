@@ -17,13 +17,9 @@ import (
 // Retention checks the execution retention: the store's bounded deletes
 // (one statement, at most limit rows) and the tick enforcing
 // FRONTBASE_EXECUTION_RETENTION through workflow.Service.
-func Retention(t *testing.T, s core.Store) {
+func Retention(t *testing.T, s Store) {
 	t.Helper()
 	ctx := context.Background()
-	p, ok := s.(workflow.ExecutionPruner)
-	if !ok {
-		t.Fatalf("%T does not implement workflow.ExecutionPruner", s)
-	}
 	now := time.Now().UTC().Truncate(time.Second)
 	save := func(wf string, n int, start time.Time) {
 		t.Helper()
@@ -55,7 +51,7 @@ func Retention(t *testing.T, s core.Store) {
 		limit, want int
 	}{{3, 3}, {3, 3}, {3, 1}, {3, 0}}
 	for i, st := range steps {
-		n, err := p.DeleteExecutionsBefore(ctx, now.Add(-7*24*time.Hour), st.limit)
+		n, err := s.DeleteExecutionsBefore(ctx, now.Add(-7*24*time.Hour), st.limit)
 		if err != nil || n != st.want {
 			t.Fatalf("delete before, step %d: %d, %v; want %d", i, n, err, st.want)
 		}
@@ -63,22 +59,22 @@ func Retention(t *testing.T, s core.Store) {
 	if c := count("old"); c != 3 {
 		t.Fatalf("old has %d records after the age limit, want 3", c)
 	}
-	over, err := p.WorkflowsOverExecutions(ctx, 5, 10)
+	over, err := s.WorkflowsOverExecutions(ctx, 5, 10)
 	if err != nil || !slices.Equal(over, []string{"busy"}) {
 		t.Fatalf("over 5: %v %v", over, err)
 	}
 	// Trim keeps the newest 5, and anything from the last hour.
-	if n, err := p.TrimExecutions(ctx, "busy", 5, now.Add(-time.Hour), 4); err != nil || n != 4 {
+	if n, err := s.TrimExecutions(ctx, "busy", 5, now.Add(-time.Hour), 4); err != nil || n != 4 {
 		t.Fatalf("trim: %d %v", n, err)
 	}
-	if n, err := p.TrimExecutions(ctx, "busy", 5, now.Add(-time.Hour), 100); err != nil || n != 7 {
+	if n, err := s.TrimExecutions(ctx, "busy", 5, now.Add(-time.Hour), 100); err != nil || n != 7 {
 		t.Fatalf("trim the rest: %d %v", n, err)
 	}
 	list, _ := s.ListExecutions(ctx, core.ExecutionQuery{WorkflowID: "busy", Limit: 100})
 	if len(list) != 5 || !list[4].StartedAt.Equal(now.Add(-2*time.Hour+11*time.Millisecond)) {
 		t.Fatalf("busy kept %d: %v", len(list), ids(list))
 	}
-	if n, err := p.TrimExecutions(ctx, "busy", 1, now.Add(-time.Hour), 100); err != nil || n != 1 {
+	if n, err := s.TrimExecutions(ctx, "busy", 1, now.Add(-time.Hour), 100); err != nil || n != 1 {
 		t.Fatalf("trim to 1 spares the last hour: %d %v", n, err)
 	}
 	if c := count("busy"); c != 4 {
@@ -94,7 +90,7 @@ func Retention(t *testing.T, s core.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := workflow.New(s, workflow.Options{Retention: &r, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc := workflow.New(s, workflow.Options{Retention: &r, Pruner: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	rep, err := (&tick.Ticker{Store: s, Workflows: svc}).Tick(ctx)
 	if err != nil || rep.Pruned != 4 || rep.PruneError != "" {
 		t.Fatalf("tick: %+v %v", rep, err)

@@ -5,21 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/secrets"
 )
 
 // TenantSecrets checks the tenant_secrets rows: upsert by (tenant, kind),
 // listing one tenant or all in order, payloads kept byte for byte, a batch
 // written whole, and delete reporting whether a row went.
-func TenantSecrets(t *testing.T, s core.Store) {
+func TenantSecrets(t *testing.T, s Store) {
 	t.Helper()
-	ss, ok := s.(secrets.Store)
-	if !ok {
-		t.Fatalf("%T does not keep tenant secrets", s)
-	}
 	ctx := context.Background()
-	if got, err := ss.TenantSecrets(ctx, ""); err != nil || len(got) != 0 {
+	if got, err := s.TenantSecrets(ctx, ""); err != nil || len(got) != 0 {
 		t.Fatalf("fresh store: %v, %v", got, err)
 	}
 	big := strings.Repeat("QUJD", 20000) // 80 KB of base64
@@ -28,13 +23,13 @@ func TenantSecrets(t *testing.T, s core.Store) {
 		{Tenant: "acme", Kind: "datasources", Payload: big},
 		{Tenant: "beta", Kind: "datasources", Payload: "YmV0YQ=="},
 	}
-	if err := ss.SaveTenantSecrets(ctx, put); err != nil {
+	if err := s.SaveTenantSecrets(ctx, put); err != nil {
 		t.Fatal(err)
 	}
-	if err := ss.SaveTenantSecrets(ctx, []secrets.Secret{{Tenant: "acme", Kind: "integrations", Payload: "djI="}}); err != nil {
+	if err := s.SaveTenantSecrets(ctx, []secrets.Secret{{Tenant: "acme", Kind: "integrations", Payload: "djI="}}); err != nil {
 		t.Fatal(err)
 	}
-	all, err := ss.TenantSecrets(ctx, "")
+	all, err := s.TenantSecrets(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,17 +42,17 @@ func TenantSecrets(t *testing.T, s core.Store) {
 			t.Fatalf("%s/%s has no updated time", r.Tenant, r.Kind)
 		}
 	}
-	beta, err := ss.TenantSecrets(ctx, "beta")
+	beta, err := s.TenantSecrets(ctx, "beta")
 	if err != nil || len(beta) != 1 || beta[0].Kind != "datasources" {
 		t.Fatalf("beta rows = %v, %v", rowsOf(beta), err)
 	}
-	if gone, err := ss.DeleteTenantSecret(ctx, "acme", "integrations"); err != nil || !gone {
+	if gone, err := s.DeleteTenantSecret(ctx, "acme", "integrations"); err != nil || !gone {
 		t.Fatalf("delete: %v, %v", gone, err)
 	}
-	if gone, err := ss.DeleteTenantSecret(ctx, "acme", "integrations"); err != nil || gone {
+	if gone, err := s.DeleteTenantSecret(ctx, "acme", "integrations"); err != nil || gone {
 		t.Fatalf("second delete must find nothing: %v, %v", gone, err)
 	}
-	acme, err := ss.TenantSecrets(ctx, "acme")
+	acme, err := s.TenantSecrets(ctx, "acme")
 	if err != nil || len(acme) != 1 || acme[0].Kind != "datasources" {
 		t.Fatalf("acme rows after delete = %.200q, %v", rowsOf(acme), err)
 	}

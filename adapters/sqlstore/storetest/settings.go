@@ -13,7 +13,7 @@ import (
 // MergeSettings checks that a settings push changes only the members it
 // names (null clears one), as the control plane's pushes need: the
 // security sync must not wipe the site name the publish flow set.
-func MergeSettings(t *testing.T, s core.Store) {
+func MergeSettings(t *testing.T, s Store) {
 	ctx := context.Background()
 	push := func(body string) (int64, *core.Settings) {
 		t.Helper()
@@ -69,7 +69,7 @@ func MergeSettings(t *testing.T, s core.Store) {
 // VersionConflicts checks the control plane's page versions: a publish
 // that is not forced and older than the stored page is refused, with the
 // page's path; the same version is a retry or an edit, not a conflict.
-func VersionConflicts(t *testing.T, s core.Store) {
+func VersionConflicts(t *testing.T, s Store) {
 	ctx := context.Background()
 	page := func(content string, version float64, force bool) core.PublishPageInput {
 		p := sitePage("p1", "über uns", content, false)

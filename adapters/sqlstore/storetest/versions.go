@@ -24,7 +24,7 @@ func tenantPage(tenant, id, slug, heading string, home bool) core.PublishPageInp
 
 // siteState is what a visitor could see of a tenant: every page's stored
 // document and homepage flag, and the site name.
-func siteState(t *testing.T, s core.Store, tenant string) string {
+func siteState(t *testing.T, s Store, tenant string) string {
 	t.Helper()
 	ctx := context.Background()
 	list, err := s.ListPages(ctx, tenant)
@@ -51,7 +51,7 @@ func siteState(t *testing.T, s core.Store, tenant string) string {
 // (publish, unpublish, settings, rollback), none for a write that changed
 // nothing, a rollback that restores pages and settings byte for byte in
 // one generation bump, and pruning to the kept number.
-func Versions(t *testing.T, s core.Store) {
+func Versions(t *testing.T, s Store) {
 	t.Helper()
 	ctx := context.Background()
 	const tenant = "versions"
@@ -163,12 +163,8 @@ func Versions(t *testing.T, s core.Store) {
 	}
 
 	// Only the last N versions are listed and restorable.
-	keeper, ok := s.(interface{ SetKeepVersions(int) })
-	if !ok {
-		t.Fatalf("%T cannot be told how many versions to keep", s)
-	}
-	keeper.SetKeepVersions(3)
-	defer keeper.SetKeepVersions(core.DefaultKeepVersions)
+	s.SetKeepVersions(3)
+	defer s.SetKeepVersions(core.DefaultKeepVersions)
 	for i := range 15 {
 		publish("api", nil, tenantPage(tenant, "b", "about", fmt.Sprint("N", i), false))
 	}

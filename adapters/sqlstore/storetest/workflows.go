@@ -12,7 +12,7 @@ import (
 )
 
 // Workflows checks versions, rollback, toggle, delete and execution records.
-func Workflows(t *testing.T, s core.Store) {
+func Workflows(t *testing.T, s Store) {
 	t.Helper()
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {

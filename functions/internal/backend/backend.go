@@ -21,6 +21,7 @@ import (
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/config"
+	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -50,37 +51,66 @@ type Migrator interface {
 	Migrate(ctx context.Context) (applied []string, err error)
 }
 
-// versionKeeper is a store that keeps a bounded number of site versions.
-type versionKeeper interface{ SetKeepVersions(n int) }
+// State is the state store as the wiring uses it: every port the engine's
+// services take from it. The wiring passes each service its ports from a
+// State, so a backend that lacks one fails to compile instead of quietly
+// turning a feature off.
+type State interface {
+	core.Store
+	ratelimit.Store          // rate-limit rules
+	secrets.Store            // tenant secret blobs
+	analytics.Sink           // the counters' flush
+	analytics.Reader         // the counters' report
+	workflow.CursorStore     // data_change_trigger cursors
+	workflow.ExecutionPruner // execution retention
+	// SetKeepVersions bounds the site versions a tenant keeps
+	// (FRONTBASE_KEEP_VERSIONS).
+	SetKeepVersions(n int)
+}
+
+var (
+	_ State    = (*sqlite.Store)(nil)
+	_ State    = (*turso.Store)(nil)
+	_ Migrator = (*turso.Store)(nil)
+)
 
 // OpenStore opens the state store the configuration names. Nothing here
 // touches the network: remote stores connect on first use.
-func OpenStore(ctx context.Context, cfg *config.Config) (core.Store, error) {
-	s, err := openBackend(ctx, cfg)
-	if err == nil && cfg.KeepVersions > 0 {
-		if k, ok := s.(versionKeeper); ok {
-			k.SetKeepVersions(cfg.KeepVersions)
-		}
-	}
-	return s, err
-}
-
-func openBackend(ctx context.Context, cfg *config.Config) (core.Store, error) {
+func OpenStore(ctx context.Context, cfg *config.Config) (State, error) {
+	var s State
+	var err error
 	switch cfg.Env {
 	case "local":
-		s, err := sqlite.Open(ctx, cfg.LocalDBPath)
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
-		}
-		return s, nil
+		s, err = openSQLite(ctx, cfg)
 	case "cloud":
-		s, err := turso.OpenWith(cfg.StateDBURL, cfg.StateDBToken, turso.Options{Timeout: cfg.StateDBTimeout, AutoMigrate: cfg.AutoMigrate})
-		if err != nil {
-			return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
-		}
-		return s, nil
+		s, err = openTurso(cfg)
+	default:
+		return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported; expected local or cloud", cfg.Env)
 	}
-	return nil, fmt.Errorf("FRONTBASE_ENV: %q is not supported; expected local or cloud", cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.KeepVersions > 0 {
+		s.SetKeepVersions(cfg.KeepVersions)
+	}
+	return s, nil
+}
+
+// openSQLite opens local mode's file; it migrates itself when opened.
+func openSQLite(ctx context.Context, cfg *config.Config) (*sqlite.Store, error) {
+	s, err := sqlite.Open(ctx, cfg.LocalDBPath)
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
+	}
+	return s, nil
+}
+
+func openTurso(cfg *config.Config) (*turso.Store, error) {
+	s, err := turso.OpenWith(cfg.StateDBURL, cfg.StateDBToken, turso.Options{Timeout: cfg.StateDBTimeout, AutoMigrate: cfg.AutoMigrate})
+	if err != nil {
+		return nil, fmt.Errorf("FRONTBASE_STATE_DB_URL: %w", err)
+	}
+	return s, nil
 }
 
 // OpenCache opens the shared cache FRONTBASE_REDIS_URL names, nil when
@@ -107,7 +137,7 @@ func OpenCache(cfg *config.Config) (core.Cache, error) {
 // OpenState opens the state store and the shared cache (nil when none is
 // configured) the configuration names, for a process that writes state
 // without serving it: the CLI's direct publish strategies.
-func OpenState(ctx context.Context, cfg *config.Config) (core.Store, core.Cache, error) {
+func OpenState(ctx context.Context, cfg *config.Config) (State, core.Cache, error) {
 	store, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -124,23 +154,28 @@ func OpenState(ctx context.Context, cfg *config.Config) (core.Store, core.Cache,
 // SQLite file migrates itself when opened; Turso on first use
 // (FRONTBASE_AUTO_MIGRATE, the default) or here, with `frontbase migrate`.
 func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
-	store, err := OpenStore(ctx, cfg)
+	if cfg.Env == "cloud" {
+		s, err := openTurso(cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		return s.Migrate(ctx)
+	}
+	store, err := OpenStore(ctx, cfg) // local: migrated when opened
 	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
-	if m, ok := store.(Migrator); ok {
-		return m.Migrate(ctx)
-	}
+	store.Close()
 	return nil, nil
 }
 
 // NewWorkflows wires the actions engine on store: the guarded HTTP client
 // with the operator's allow-list, and $env limited to the allowed
 // variables. store is what the engine reads and writes (tests may wrap
-// it); raw is the store as opened, for the optional interfaces (cursors,
-// execution pruning) a wrapper would hide.
-func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, tenantSecrets *secrets.Service) (*workflow.Service, error) {
+// it); raw is the store as opened, which also keeps the data_change_trigger
+// cursors and prunes execution records.
+func NewWorkflows(store workflow.Store, raw State, sharedCache core.Cache, cfg *config.Config, logger *slog.Logger, tenantSecrets *secrets.Service) (*workflow.Service, error) {
 	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_HTTP_ALLOW: %w", err)
@@ -156,21 +191,13 @@ func NewWorkflows(store, raw core.Store, sharedCache core.Cache, cfg *config.Con
 	if err != nil {
 		return nil, err
 	}
-	cursors, _ := raw.(workflow.CursorStore)
-	pruner, _ := raw.(workflow.ExecutionPruner)
 	return workflow.New(store, workflow.Options{HTTP: client, Cache: sharedCache, Env: env, Logger: logger,
-		DataSources: data, Cursors: cursors, Retention: &cfg.ExecutionRetention, Pruner: pruner, Parallel: cfg.WorkflowParallel,
+		DataSources: data, Cursors: raw, Retention: &cfg.ExecutionRetention, Pruner: raw, Parallel: cfg.WorkflowParallel,
 		Secrets: secretSource(tenantSecrets)}), nil
 }
 
-// NewSecrets wires the tenant secret blobs over the state store (nil when
-// the store cannot keep them: then their routes are left out and $secrets
-// is null).
-func NewSecrets(cfg *config.Config, raw core.Store, logger *slog.Logger) *secrets.Service {
-	st, ok := raw.(secrets.Store)
-	if !ok {
-		return nil
-	}
+// NewSecrets wires the tenant secret blobs over the state store.
+func NewSecrets(cfg *config.Config, st secrets.Store, logger *slog.Logger) *secrets.Service {
 	return secrets.New(st, secrets.Options{Keys: cfg.SecretKeys, Tenant: cfg.Tenant, Logger: logger})
 }
 
@@ -182,7 +209,7 @@ func secretSource(s *secrets.Service) workflow.SecretSource {
 	return s
 }
 
-// CountStore is a state store that keeps page-view counters (sqlstore).
+// CountStore is the part of the state store that keeps page-view counters.
 type CountStore interface {
 	analytics.Sink
 	analytics.Reader
@@ -190,23 +217,18 @@ type CountStore interface {
 
 // Counting is page-view counting as a configuration wires it.
 type Counting struct {
-	Reader   analytics.Reader // the counters' report; nil when the store keeps none
+	Reader   analytics.Reader // the counters' report
 	Recorder analytics.Recorder
 	Salts    *analytics.Salts
-	// Flusher moves the buffered counters to the state store; nil when
-	// the store cannot take them.
+	// Flusher moves the buffered counters to the state store.
 	Flusher *analytics.Flusher
 }
 
 // NewCounting wires page-view counting: into Redis with one pipelined
 // call per view when a shared cache is configured, in process otherwise
 // (the standalone server's timer and every tick of this process flush it).
-// raw is the store as opened.
-func NewCounting(cfg *config.Config, raw core.Store, sharedCache core.Cache, logger *slog.Logger) Counting {
-	store, ok := raw.(CountStore)
-	if !ok {
-		return Counting{}
-	}
+// store is the state store as opened.
+func NewCounting(cfg *config.Config, store CountStore, sharedCache core.Cache, logger *slog.Logger) Counting {
 	// The visitor hash is salted with a random salt per day, shared by
 	// every instance through the shared cache (or made in process without
 	// one), so the same visitor hashes alike everywhere that day only.
@@ -235,7 +257,7 @@ type Backend struct {
 	Store     core.Store
 	Cache     core.Cache // nil without a shared cache
 	Workflows *workflow.Service
-	Flusher   *analytics.Flusher // nil when the store cannot take counters
+	Flusher   *analytics.Flusher
 }
 
 // Open opens the configured state and wires the actions engine and the

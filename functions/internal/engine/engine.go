@@ -14,7 +14,6 @@ import (
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/api"
 	"github.com/frontbase/edge/core/config"
-	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
 	"github.com/frontbase/edge/functions/internal/backend"
@@ -33,7 +32,7 @@ type Engine struct {
 	Workflows *workflow.Service
 	// Flusher moves the buffered page-view counters to the state store;
 	// the scheduled tick, `frontbase flush` and the standalone server's
-	// timer run it. Nil when the store cannot take counters.
+	// timer run it.
 	Flusher *analytics.Flusher
 }
 
@@ -58,8 +57,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 	if err != nil {
 		return nil, err
 	}
-	rules, _ := raw.(ratelimit.Store) // before wrapping: tests' wrappers hide it
-	store := raw
+	// The site and the actions engine take the (possibly wrapped) store;
+	// the other ports come from the store as opened.
+	var store core.Store = raw
 	tenantSecrets := backend.NewSecrets(cfg, raw, logger)
 	if wrapStore != nil {
 		store = wrapStore(raw)
@@ -75,14 +75,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		return nil, err
 	}
 	counting := backend.NewCounting(cfg, raw, sharedCache, logger)
-	var views api.Analytics
-	if counting.Reader != nil {
-		views = api.Analytics{Reader: counting.Reader, Recorder: counting.Recorder, Salts: counting.Salts, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies}
-	}
+	views := api.Analytics{Reader: counting.Reader, Recorder: counting.Recorder, Salts: counting.Salts, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies}
 	h := api.New(svc, api.Options{
 		SystemKey: cfg.SystemKey, MaxBodyBytes: cfg.MaxBodyBytes, Env: cfg.Env, Version: Version, Logger: logger,
 		Workflows: workflows, Analytics: views, TrustedProxies: cfg.TrustedProxies,
-		RateLimits: newRateLimits(cfg, rules, sharedCache, svc, logger), // ratelimits.go
+		RateLimits: newRateLimits(cfg, raw, sharedCache, svc, logger), // ratelimits.go
 		Secrets:    tenantSecrets,
 		Manifest:   manifest(cfg), // manifest.go
 	})
@@ -100,7 +97,7 @@ func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
 
 // OpenState opens the state store and the shared cache (see
 // backend.OpenState).
-func OpenState(ctx context.Context, cfg *config.Config) (core.Store, core.Cache, error) {
+func OpenState(ctx context.Context, cfg *config.Config) (backend.State, core.Cache, error) {
 	return backend.OpenState(ctx, cfg)
 }
 

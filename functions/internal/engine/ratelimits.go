@@ -11,11 +11,8 @@ import (
 
 // newRateLimits wires the rate-limit rules: counted in the shared cache
 // (one Lua script per limited request) when there is one, in this process
-// otherwise. Nil when the store cannot keep rules.
+// otherwise.
 func newRateLimits(cfg *config.Config, store ratelimit.Store, sharedCache core.Cache, svc *site.Service, logger *slog.Logger) *ratelimit.Service {
-	if store == nil {
-		return nil
-	}
 	var limiter ratelimit.Limiter
 	if sharedCache != nil {
 		limiter = &ratelimit.RedisLimiter{Cache: sharedCache}
