@@ -372,3 +372,16 @@ type SecretDeleted struct {
 	Deleted bool `json:"deleted"`
 	Success bool `json:"success"`
 }
+
+// DecodeAnswer decodes an answer of the engine into ok, the route's
+// success body, and returns it decoded as an Error as well: the engine
+// answers one or the other, and a caller reads success from ok (both
+// carry it) and error and details from the Error.
+func DecodeAnswer(raw []byte, ok any) (Error, error) {
+	var fail Error
+	if err := json.Unmarshal(raw, ok); err != nil {
+		return fail, err
+	}
+	err := json.Unmarshal(raw, &fail)
+	return fail, err
+}
