@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/site"
 )
 
@@ -98,17 +99,16 @@ func notSupported(route string) http.HandlerFunc {
 		if r.URL.Path != route {
 			name = route + "/*"
 		}
-		writeJSON(w, http.StatusNotImplemented, map[string]any{
-			"success": false,
-			"code":    "NotSupported",
-			"error":   fmt.Sprintf("%s %s is not supported by this engine", r.Method, name),
+		writeJSON(w, http.StatusNotImplemented, wire.NotSupported{
+			Code:  "NotSupported",
+			Error: fmt.Sprintf("%s %s is not supported by this engine", r.Method, name),
 		})
 	}
 }
 
 // importStatus: the control plane's readiness probe of the import API.
 func (h *handler) importStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "ready": true})
+	writeJSON(w, http.StatusOK, wire.ImportStatus{Status: "ok", Ready: true})
 }
 
 // cacheTest pings the shared cache, as the TypeScript engine's Redis test.
@@ -116,11 +116,11 @@ func (h *handler) cacheTest(w http.ResponseWriter, r *http.Request) {
 	st := h.site.CacheState(r.Context())
 	switch st.Shared.Status {
 	case "none":
-		writeJSON(w, http.StatusOK, map[string]any{"success": false, "message": "Redis not configured"})
+		writeJSON(w, http.StatusOK, wire.CacheTest{Message: "Redis not configured"})
 	case "ok":
-		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Redis connection OK", "latencyMs": st.Shared.LatencyMs})
+		writeJSON(w, http.StatusOK, wire.CacheTest{Success: true, Message: "Redis connection OK", LatencyMs: &st.Shared.LatencyMs})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"success": false, "message": "Redis connection failed: " + st.Shared.Error})
+		writeJSON(w, http.StatusOK, wire.CacheTest{Message: "Redis connection failed: " + st.Shared.Error})
 	}
 }
 
@@ -128,14 +128,15 @@ func (h *handler) cacheTest(w http.ResponseWriter, r *http.Request) {
 // answers (configured, connected, message) and this engine's own.
 func (h *handler) cacheStats(w http.ResponseWriter, r *http.Request) {
 	st := h.site.CacheState(r.Context())
-	body := map[string]any{"success": true, "configured": st.Shared.Status != "none", "l1": st.L1, "shared": st.Shared}
+	body := wire.CacheStats{Success: true, Configured: st.Shared.Status != "none", L1: st.L1, Shared: dependency(st.Shared)}
+	connected := st.Shared.Status == "ok"
 	switch st.Shared.Status {
 	case "none":
-		body["message"] = "Redis not configured: only the in-process cache (L1) is in use. Set FRONTBASE_REDIS_URL to share one."
+		body.Message = "Redis not configured: only the in-process cache (L1) is in use. Set FRONTBASE_REDIS_URL to share one."
 	case "ok":
-		body["connected"], body["message"] = true, "Redis connection OK"
+		body.Connected, body.Message = &connected, "Redis connection OK"
 	default:
-		body["connected"], body["message"] = false, "Redis connection failed: "+st.Shared.Error
+		body.Connected, body.Message = &connected, "Redis connection failed: "+st.Shared.Error
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -152,16 +153,7 @@ func (h *handler) cacheFlush(w http.ResponseWriter, r *http.Request) {
 	if !res.Shared {
 		msg = "In-process cache flushed (no shared cache configured)"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": msg,
-		"l1Dropped": res.L1Dropped, "l2Deleted": res.L2Deleted, "complete": res.Complete})
-}
-
-// invalidateRequest is the TypeScript engine's body: one of key and pattern.
-// Here they name public paths: key "/about" (or "about"), pattern
-// "/blog/*" (or "blog/*"); "*" is every path.
-type invalidateRequest struct {
-	Key     *string `json:"key"`
-	Pattern *string `json:"pattern"`
+	writeJSON(w, http.StatusOK, cacheDropped(msg, res))
 }
 
 func (h *handler) cacheInvalidate(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +162,10 @@ func (h *handler) cacheInvalidate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var req invalidateRequest
+	// The TypeScript engine's body: one of key and pattern. Here they name
+	// public paths: key "/about" (or "about"), pattern "/blog/*" (or
+	// "blog/*"); "*" is every path.
+	var req wire.InvalidateRequest
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
 			writeError(w, r, &core.Error{Code: core.EINVALID, Message: "the body is not a JSON object {key} or {pattern}", Err: err,
@@ -188,11 +183,19 @@ func (h *handler) cacheInvalidate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Invalidated " + what,
-		"l1Dropped": res.L1Dropped, "l2Deleted": res.L2Deleted, "complete": res.Complete})
+	writeJSON(w, http.StatusOK, cacheDropped("Invalidated "+what, res))
 }
 
-func invalidateMatcher(req invalidateRequest) (match func(string) bool, what string, err error) {
+func cacheDropped(msg string, res *site.DropResult) wire.CacheDropped {
+	return wire.CacheDropped{Success: true, Message: msg, L1Dropped: res.L1Dropped, L2Deleted: res.L2Deleted, Complete: res.Complete}
+}
+
+// dependency is a store's or cache's state as the API reports it.
+func dependency(d site.Dependency) wire.Dependency {
+	return wire.Dependency{Status: d.Status, LatencyMs: d.LatencyMs, Error: d.Error, Breaker: d.Breaker}
+}
+
+func invalidateMatcher(req wire.InvalidateRequest) (match func(string) bool, what string, err error) {
 	invalid := func(field, msg string) error {
 		return &core.Error{Code: core.EINVALID, Message: field + ": " + msg, Details: []core.FieldError{{Path: field, Message: msg}}}
 	}
@@ -222,28 +225,28 @@ func invalidateMatcher(req invalidateRequest) (match func(string) bool, what str
 // answer that the builder's health popover shows (provider, uptime_seconds,
 // timestamp, bindings.{stateDb,cache,queue}.{provider,status,error}) to an
 // authenticated health answer.
-func (h *handler) healthContractFields(body map[string]any, store, sharedCache site.Dependency) {
+func (h *handler) healthContractFields(body *wire.Health, store, sharedCache site.Dependency) {
 	m := h.opts.Manifest
-	body["service"] = "frontbase-edge"
-	body["provider"] = cmp.Or(m.Platform, "docker")
-	body["uptime_seconds"] = body["uptimeSeconds"]
-	body["timestamp"] = time.Now().UTC().Format(time.RFC3339)
-	binding := func(kind string, d site.Dependency) map[string]any {
-		b := map[string]any{"provider": cmp.Or(m.Bindings[kind], "none")}
+	service, provider := "frontbase-edge", cmp.Or(m.Platform, "docker")
+	timestamp := time.Now().UTC().Format(time.RFC3339)
+	body.Service, body.Provider, body.Timestamp = &service, &provider, &timestamp
+	body.UptimeSecondsTS = body.UptimeSeconds
+	binding := func(kind string, d site.Dependency) wire.Binding {
+		b := wire.Binding{Provider: cmp.Or(m.Bindings[kind], "none")}
 		switch d.Status {
 		case "ok":
-			b["status"] = "ok"
+			b.Status = "ok"
 		case "none":
-			b["status"] = "not_configured"
+			b.Status = "not_configured"
 		default:
-			b["status"], b["error"] = "error", d.Error
+			b.Status, b.Error = "error", &d.Error
 		}
 		return b
 	}
-	body["bindings"] = map[string]any{
-		"stateDb": binding("db", store),
-		"cache":   binding("cache", sharedCache),
-		"queue":   binding("queue", site.Dependency{Status: "none"}),
+	body.Bindings = &wire.HealthBindings{
+		StateDB: binding("db", store),
+		Cache:   binding("cache", sharedCache),
+		Queue:   binding("queue", site.Dependency{Status: "none"}),
 	}
 }
 
@@ -265,34 +268,16 @@ func (h *handler) manifest(w http.ResponseWriter, r *http.Request) {
 	for k, v := range m.Bindings {
 		bindings[k] = v
 	}
-	caps := []string{"workflows", "ssr"}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"engine_name":       name,
-		"frontbase_version": h.opts.Version,
-		"adapter_type":      "full",
-		"platform":          platform,
-		"deployed_at":       nil,
-		"bundle_checksum":   nil,
-		"capabilities":      caps,
-		"tech_stack":        map[string]string{"runtime": "Go", "framework": "net/http", "templating": "Liquid (osteele/liquid)"},
-		"gpu_models":        []any{},
-		"bindings":          bindings,
+	writeJSON(w, http.StatusOK, wire.Manifest{
+		EngineName:       name,
+		FrontbaseVersion: h.opts.Version,
+		AdapterType:      "full",
+		Platform:         platform,
+		Capabilities:     []string{"workflows", "ssr"},
+		TechStack:        wire.TechStack{Runtime: "Go", Framework: "net/http", Templating: "Liquid (osteele/liquid)"},
+		GPUModels:        []wire.GPUModel{},
+		Bindings:         bindings,
 	})
-}
-
-// uiEventTrigger is one DOM listener the published page's script wires,
-// in the TypeScript engine's fields.
-type uiEventTrigger struct {
-	WorkflowID       string  `json:"workflowId"`
-	WorkflowName     string  `json:"workflowName"`
-	EventType        string  `json:"eventType"`
-	ElementSelector  string  `json:"elementSelector"`
-	DebounceMs       float64 `json:"debounceMs"`
-	ThrottleMs       float64 `json:"throttleMs"`
-	CaptureEventData bool    `json:"captureEventData"`
-	PreventDefault   bool    `json:"preventDefault"`
-	StopPropagation  bool    `json:"stopPropagation"`
-	KeyFilter        string  `json:"keyFilter"`
 }
 
 // uiEvents answers GET /api/public/ui-events from the active workflows
@@ -303,11 +288,11 @@ type uiEvents struct {
 	h    *handler
 	mu   sync.Mutex
 	sig  string
-	list []uiEventTrigger
+	list []wire.UIEventTrigger
 }
 
 func (u *uiEvents) serve(w http.ResponseWriter, r *http.Request) {
-	triggers := []uiEventTrigger{}
+	triggers := []wire.UIEventTrigger{}
 	if wf := u.h.opts.Workflows; wf != nil {
 		sums, err := wf.ListWorkflows(r.Context())
 		if err != nil {
@@ -350,7 +335,7 @@ func (u *uiEvents) serve(w http.ResponseWriter, r *http.Request) {
 					if strings.TrimSpace(sel) == "" {
 						continue // binds to nothing
 					}
-					triggers = append(triggers, uiEventTrigger{
+					triggers = append(triggers, wire.UIEventTrigger{
 						WorkflowID: sw.Workflow.ID, WorkflowName: sw.Workflow.Name,
 						EventType:        inputString(n.Inputs["eventType"], "click"),
 						ElementSelector:  sel,
@@ -373,7 +358,7 @@ func (u *uiEvents) serve(w http.ResponseWriter, r *http.Request) {
 	// As the TypeScript engine: fresh for a minute, usable stale for a day,
 	// so the page's script keeps working while it revalidates.
 	w.Header().Set("Cache-Control", "public, max-age=60, stale-while-revalidate=86400")
-	json.NewEncoder(w).Encode(map[string]any{"triggers": triggers, "count": len(triggers)})
+	json.NewEncoder(w).Encode(wire.UIEvents{Triggers: triggers, Count: len(triggers)})
 }
 
 // The builder stores node inputs as strings or as typed values; these read

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 // statusOf is the one place where domain error codes become HTTP statuses.
@@ -30,13 +31,6 @@ func statusOf(code string) int {
 	}
 }
 
-// errorBody is the control plane's error shape.
-type errorBody struct {
-	Success bool              `json:"success"`
-	Error   string            `json:"error"`
-	Details []core.FieldError `json:"details,omitempty"`
-}
-
 // writeError answers with err as JSON. Internal errors are logged with
 // their cause and shown to the caller only as a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -45,5 +39,5 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		logger(r).ErrorContext(r.Context(), "request failed", "err", err, "code", code)
 	}
-	writeJSON(w, status, errorBody{Error: core.ErrorMessage(err), Details: core.ErrorDetails(err)})
+	writeJSON(w, status, wire.Error{Error: core.ErrorMessage(err), Details: core.ErrorDetails(err)})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -28,20 +29,13 @@ func (h *handler) workflowHistoryRoutes(mux *http.ServeMux) {
 
 // executionRow is an execution in a list: without its node executions and
 // trigger payload (the control plane fetches /api/executions/{id} for them).
-func executionRow(e core.Execution) map[string]any {
-	row := map[string]any{"id": e.ID, "workflowId": e.WorkflowID, "workflowVersion": e.WorkflowVersion,
-		"status": e.Status, "triggerType": e.TriggerType, "startedAt": e.StartedAt}
-	if e.Error != "" {
-		row["error"] = e.Error
-	}
-	if !e.EndedAt.IsZero() {
-		row["endedAt"] = e.EndedAt
-	}
-	return row
+func executionRow(e core.Execution) wire.ExecutionRow {
+	return wire.ExecutionRow{ID: e.ID, WorkflowID: e.WorkflowID, WorkflowVersion: e.WorkflowVersion,
+		Status: e.Status, TriggerType: e.TriggerType, StartedAt: e.StartedAt, Error: e.Error, EndedAt: e.EndedAt}
 }
 
-func executionRows(list []core.Execution) []map[string]any {
-	rows := make([]map[string]any, 0, len(list))
+func executionRows(list []core.Execution) []wire.ExecutionRow {
+	rows := make([]wire.ExecutionRow, 0, len(list))
 	for _, e := range list {
 		rows = append(rows, executionRow(e))
 	}
@@ -103,7 +97,7 @@ func (h *handler) allExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "executions": executionRows(list), "total": len(list)})
+	writeJSON(w, http.StatusOK, wire.ExecutionRowsResponse{Success: true, Executions: executionRows(list), Total: len(list)})
 }
 
 // executionStats is GET /api/executions/stats: run counts per workflow.
@@ -113,7 +107,7 @@ func (h *handler) executionStats(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "stats": stats})
+	writeJSON(w, http.StatusOK, wire.ExecutionStatsResponse{Success: true, Stats: stats})
 }
 
 // executeNode is POST /api/execute/{id}/node/{nodeId} with
@@ -130,12 +124,12 @@ func (h *handler) executeNode(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	resp := map[string]any{"success": e.Status == core.ExecCompleted, "executionId": e.ID, "status": e.Status,
-		"result": e.Result, "nodeExecutions": e.NodeExecutions, "message": "Node " + nodeID + " execution completed"}
+	resp := wire.NodeRun{Success: e.Status == core.ExecCompleted, ExecutionID: e.ID, Status: e.Status,
+		Result: e.Result, NodeExecutions: e.NodeExecutions, Message: "Node " + nodeID + " execution completed"}
 	if e.Status != core.ExecCompleted {
-		resp["status"] = core.ExecError
-		resp["error"] = e.Error
-		resp["message"] = "Node " + nodeID + " execution failed"
+		resp.Status = core.ExecError
+		resp.Error = &e.Error
+		resp.Message = "Node " + nodeID + " execution failed"
 	}
 	if err != nil { // ran, but the record could not be written
 		logger(r).WarnContext(r.Context(), "node test execution not recorded", "err", err, "executionId", e.ID)
@@ -161,11 +155,11 @@ func parseVersionID(s string) (string, int64, error) {
 	return "", 0, core.Errorf(core.EINVALID, "version id %q is not <workflowId>:v<version>", s)
 }
 
-func nullable(s string) any {
+func nullable(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
 // extraString reads a kept field of the deploy (publishedBy, tenantSlug).
@@ -177,16 +171,16 @@ func extraString(wf *core.Workflow, name string) string {
 	return s
 }
 
-func versionSummary(sw core.StoredWorkflow) map[string]any {
+func versionSummary(sw core.StoredWorkflow) wire.VersionSummary {
 	wf := sw.Workflow
-	return map[string]any{"id": versionID(wf.ID, sw.Version), "workflowId": wf.ID, "version": sw.Version,
-		"name": wf.Name, "description": nullable(wf.Description), "triggerType": nullable(wf.TriggerType),
-		"createdAt": sw.UpdatedAt, "createdBy": nullable(extraString(wf, "publishedBy"))}
+	return wire.VersionSummary{ID: versionID(wf.ID, sw.Version), WorkflowID: wf.ID, Version: sw.Version,
+		Name: wf.Name, Description: nullable(wf.Description), TriggerType: nullable(wf.TriggerType),
+		CreatedAt: sw.UpdatedAt, CreatedBy: nullable(extraString(wf, "publishedBy"))}
 }
 
 // jsonText is raw JSON as a string, as the peer stores and answers nodes,
 // edges and settings; def when raw is empty.
-func jsonText(raw json.RawMessage, def any) any {
+func jsonText(raw json.RawMessage, def string) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return def
 	}
@@ -205,11 +199,11 @@ func (h *handler) listWorkflowVersions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rows := make([]map[string]any, 0, len(list))
+	rows := make([]wire.VersionSummary, 0, len(list))
 	for _, sw := range list {
 		rows = append(rows, versionSummary(sw))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "versions": rows, "total": len(rows)})
+	writeJSON(w, http.StatusOK, wire.WorkflowVersionsResponse{Success: true, Versions: rows, Total: len(rows)})
 }
 
 func (h *handler) getWorkflowVersion(w http.ResponseWriter, r *http.Request) {
@@ -223,13 +217,15 @@ func (h *handler) getWorkflowVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	body := versionSummary(*sw)
-	body["nodes"] = jsonText(sw.Workflow.Nodes, "[]")
-	body["edges"] = jsonText(sw.Workflow.Edges, "[]")
-	body["settings"] = jsonText(sw.Workflow.Settings, nil)
-	body["triggerConfig"] = jsonText(sw.Workflow.TriggerConfig, "{}")
-	body["isActive"] = sw.Workflow.Active()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "version": body})
+	s := versionSummary(*sw)
+	body := wire.VersionDetail{ID: s.ID, WorkflowID: s.WorkflowID, Version: s.Version, Name: s.Name, Description: s.Description,
+		TriggerType: s.TriggerType, CreatedAt: s.CreatedAt, CreatedBy: s.CreatedBy}
+	body.Nodes = jsonText(sw.Workflow.Nodes, "[]")
+	body.Edges = jsonText(sw.Workflow.Edges, "[]")
+	body.Settings = nullable(jsonText(sw.Workflow.Settings, ""))
+	body.TriggerConfig = jsonText(sw.Workflow.TriggerConfig, "{}")
+	body.IsActive = sw.Workflow.Active()
+	writeJSON(w, http.StatusOK, wire.WorkflowVersionResponse{Success: true, Version: body})
 }
 
 func (h *handler) deleteWorkflowVersion(w http.ResponseWriter, r *http.Request) {
@@ -243,7 +239,7 @@ func (h *handler) deleteWorkflowVersion(w http.ResponseWriter, r *http.Request) 
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Version " + raw + " deleted"})
+	writeJSON(w, http.StatusOK, wire.Message{Success: true, Message: "Version " + raw + " deleted"})
 }
 
 // rollbackWorkflowVersion is POST /api/versions/rollback with
@@ -255,10 +251,7 @@ func (h *handler) rollbackWorkflowVersion(w http.ResponseWriter, r *http.Request
 		writeError(w, r, err)
 		return
 	}
-	var in struct {
-		WorkflowID *string `json:"workflowId"`
-		VersionID  *string `json:"versionId"`
-	}
+	var in wire.WorkflowVersionRollbackRequest
 	var fields []core.FieldError
 	if err := json.Unmarshal(body, &in); err != nil {
 		fields = append(fields, core.FieldError{Path: "$", Message: "must be an object {workflowId, versionId} of strings"})
@@ -288,8 +281,8 @@ func (h *handler) rollbackWorkflowVersion(w http.ResponseWriter, r *http.Request
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Workflow rolled back to version " + *in.VersionID,
-		"workflowId": id, "currentVersion": current, "restoredFrom": v})
+	writeJSON(w, http.StatusOK, wire.WorkflowVersionRollbackResponse{Success: true, Message: "Workflow rolled back to version " + *in.VersionID,
+		WorkflowID: id, CurrentVersion: current, RestoredFrom: v})
 }
 
 // writeRunError answers a refused run: the workflow's guards answer 429
@@ -307,7 +300,7 @@ func writeRunError(w http.ResponseWriter, r *http.Request, err error) {
 	if g.Name == workflow.GuardRateLimited {
 		w.Header().Set("X-RateLimit-Remaining", "0")
 	}
-	writeJSON(w, http.StatusTooManyRequests, map[string]any{"success": false, "error": g.Name, "code": g.Name, "message": g.Message()})
+	writeJSON(w, http.StatusTooManyRequests, wire.RunRefused{Error: g.Name, Code: g.Name, Message: g.Message()})
 }
 
 // setRateLimitRemaining sets X-RateLimit-Remaining when the run was

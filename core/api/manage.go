@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 func (h *handler) importPage(w http.ResponseWriter, r *http.Request) {
@@ -39,10 +40,10 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request) {
 	case res.ReplacedID != "":
 		msg = "Page published, replacing page " + res.ReplacedID + " at this slug"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"success": true, "slug": res.Slug, "version": res.Version, "generation": res.Generation,
-		"previewUrl": res.PreviewURL, "message": msg, "unchanged": res.Unchanged,
-		"liveEverywhereBy": res.LiveEverywhereBy,
+	writeJSON(w, http.StatusOK, wire.ImportResponse{
+		Success: true, Slug: res.Slug, Version: res.Version, Generation: res.Generation,
+		PreviewURL: res.PreviewURL, Message: msg, Unchanged: res.Unchanged,
+		LiveEverywhereBy: res.LiveEverywhereBy,
 	})
 }
 
@@ -57,7 +58,7 @@ func (h *handler) deletePage(w http.ResponseWriter, r *http.Request) {
 	if !found {
 		msg = "Page was not published"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": slug, "found": found, "message": msg})
+	writeJSON(w, http.StatusOK, wire.DeletePageResponse{Success: true, Slug: slug, Found: found, Message: msg})
 }
 
 // onePage names the field errors of a one-page publish relative to the
@@ -110,15 +111,16 @@ func (h *handler) listPages(w http.ResponseWriter, r *http.Request) {
 		start++
 	}
 	pages = pages[start:]
-	var next any // null at the end
+	var next *string // null at the end
 	if len(pages) > limit {
 		pages = pages[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(pages[limit-1].Slug))
+		cursor := base64.RawURLEncoding.EncodeToString([]byte(pages[limit-1].Slug))
+		next = &cursor
 	}
 	if pages == nil {
 		pages = []core.PageSummary{}
 	}
-	writeJSONGzip(w, r, http.StatusOK, map[string]any{"success": true, "pages": pages, "nextCursor": next})
+	writeJSONGzip(w, r, http.StatusOK, wire.PageListResponse{Success: true, Pages: pages, NextCursor: next})
 }
 
 // pageListQuery reads limit and cursor; the cursor is the base64url of
@@ -157,8 +159,8 @@ func (h *handler) getPage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSONGzip(w, r, http.StatusOK, map[string]any{
-		"success": true, "page": p.Document, "version": p.Version, "contentHash": p.ContentHash, "publishedAt": p.PublishedAt,
+	writeJSONGzip(w, r, http.StatusOK, wire.PageResponse{
+		Success: true, Page: p.Document, Version: p.Version, ContentHash: p.ContentHash, PublishedAt: p.PublishedAt,
 	})
 }
 
@@ -192,7 +194,7 @@ func (h *handler) getSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted()})
+	writeJSON(w, http.StatusOK, wire.SettingsResponse{Success: true, Settings: s.Redacted()})
 }
 
 func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
@@ -215,27 +217,26 @@ func (h *handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "settings": s.Redacted(), "message": "Settings saved"})
+	writeJSON(w, http.StatusOK, wire.SettingsResponse{Success: true, Settings: s.Redacted(), Message: "Settings saved"})
 }
 
 // health is public and minimal; with the system key it also reports the
 // state of the store and the cache.
 func (h *handler) health(w http.ResponseWriter, r *http.Request) {
-	body := map[string]any{"status": "ok"}
+	body := wire.Health{Status: "ok"}
 	if h.opts.SystemKey != "" && h.authorize(r) == nil {
-		body["env"] = h.opts.Env
-		body["version"] = h.opts.Version
-		body["uptimeSeconds"] = int64(time.Since(h.started).Seconds())
-		body["l1"] = h.site.CacheStats()
+		uptime, l1 := int64(time.Since(h.started).Seconds()), h.site.CacheStats()
+		body.Env, body.Version, body.UptimeSeconds, body.L1 = &h.opts.Env, &h.opts.Version, &uptime, &l1
 		store, sharedCache, gen := h.site.Dependencies(r.Context())
-		body["store"], body["cache"] = store, sharedCache
+		storeState, cacheState := dependency(store), dependency(sharedCache)
+		body.Store, body.Cache = &storeState, &cacheState
 		if store.Status == "ok" {
-			body["generation"] = gen
+			body.Generation = &gen
 		}
 		if store.Status != "ok" || sharedCache.Status == "down" {
-			body["status"] = "degraded"
+			body.Status = "degraded"
 		}
-		h.healthContractFields(body, store, sharedCache) // contract.go
+		h.healthContractFields(&body, store, sharedCache) // contract.go
 	}
 	writeJSON(w, http.StatusOK, body)
 }

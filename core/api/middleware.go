@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/cache"
 )
 
@@ -89,7 +90,7 @@ func observe(base *slog.Logger, next http.Handler) http.Handler {
 				}
 				ri.logger().ErrorContext(r.Context(), "handler panicked", "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: "internal error"})
+					writeJSON(rec, http.StatusInternalServerError, wire.Error{Error: "internal error"})
 				}
 			}
 			if !base.Enabled(r.Context(), slog.LevelInfo) {

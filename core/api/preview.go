@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/site"
 )
 
@@ -96,25 +97,23 @@ func (h *handler) createPreview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, onePage(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"success": true, "url": baseURL(r) + "/_preview/" + token, "expiresAt": expires.UTC(), "slug": req.Page.Slug,
+	writeJSON(w, http.StatusOK, wire.PreviewResponse{
+		Success: true, URL: baseURL(r) + "/_preview/" + token, ExpiresAt: expires.UTC(), Slug: req.Page.Slug,
 	})
 }
 
 // previewTTL reads the optional ttlSeconds of a preview request.
 func previewTTL(body []byte) (time.Duration, *core.FieldError) {
-	var b struct {
-		TTL json.RawMessage `json:"ttlSeconds"`
-	}
-	if json.Unmarshal(body, &b) != nil || len(b.TTL) == 0 || bytes.Equal(b.TTL, []byte("null")) {
+	var b wire.PreviewRequest
+	if json.Unmarshal(body, &b) != nil || len(b.TTLSeconds) == 0 || bytes.Equal(b.TTLSeconds, []byte("null")) {
 		return site.DefaultPreviewTTL, nil // a broken body is DecodeImport's to report
 	}
 	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(b.TTL))
+	dec := json.NewDecoder(bytes.NewReader(b.TTLSeconds))
 	dec.UseNumber()
 	max := int64(site.MaxPreviewTTL / time.Second)
 	bad := &core.FieldError{Path: "ttlSeconds", Message: "must be a whole number of seconds from 1 to " + strconv.FormatInt(max, 10) + " (7 days)"}
-	if c := b.TTL[0]; (c < '0' || c > '9') && c != '-' || dec.Decode(&n) != nil {
+	if c := b.TTLSeconds[0]; (c < '0' || c > '9') && c != '-' || dec.Decode(&n) != nil {
 		return 0, bad
 	}
 	secs, err := n.Int64()

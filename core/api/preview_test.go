@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/site"
 )
 
@@ -67,10 +68,7 @@ func createPreview(t *testing.T, h http.Handler, body string) (url string, expir
 	if rec.Code != http.StatusOK {
 		t.Fatalf("POST /api/preview: %d %s", rec.Code, rec.Body)
 	}
-	var out struct {
-		URL       string    `json:"url"`
-		ExpiresAt time.Time `json:"expiresAt"`
-	}
+	var out wire.PreviewResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +187,7 @@ func TestPreviewRequests(t *testing.T) {
 		if tt.status == http.StatusOK {
 			continue
 		}
-		var e errorBody
+		var e wire.Error
 		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Success || e.Error == "" {
 			t.Errorf("%s: not the control plane's error shape: %s", tt.name, rec.Body)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/ratelimit"
 )
 
@@ -27,7 +28,7 @@ func (h *handler) listRateLimits(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "rules": rules})
+	writeJSON(w, http.StatusOK, wire.RateLimitsResponse{Success: true, Rules: rules})
 }
 
 // saveRateLimit inserts or replaces (by id) one rule.
@@ -46,7 +47,7 @@ func (h *handler) saveRateLimit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "rule": rule, "message": "Rate limit saved"})
+	writeJSON(w, http.StatusOK, wire.RateLimitSaved{Success: true, Rule: rule, Message: "Rate limit saved"})
 }
 
 // replaceRateLimits makes {"rules": [...]} the whole rule set (publishing
@@ -66,7 +67,7 @@ func (h *handler) replaceRateLimits(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "rules": rules, "message": "Rate limits replaced"})
+	writeJSON(w, http.StatusOK, wire.RateLimitsResponse{Success: true, Rules: rules, Message: "Rate limits replaced"})
 }
 
 func (h *handler) deleteRateLimit(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +76,7 @@ func (h *handler) deleteRateLimit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "id": id, "message": "Rate limit deleted"})
+	writeJSON(w, http.StatusOK, wire.RateLimitDeleted{Success: true, ID: id, Message: "Rate limit deleted"})
 }
 
 // limitable says whether rate-limit rules apply to a path: the public site

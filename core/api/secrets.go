@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/secrets"
 )
 
@@ -23,16 +24,9 @@ func (h *handler) secretRoutes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/import/secrets", h.managed(h.deleteSecret))
 }
 
-// secretItem is one pushed blob as the control plane sends it.
-type secretItem struct {
-	TenantSlug any `json:"tenantSlug"`
-	Kind       any `json:"kind"`
-	Payload    any `json:"payload"`
-}
-
-// check returns the item as a Secret, or the problems found, each named
-// by its JSON path under prefix.
-func (it secretItem) check(prefix string) (secrets.Secret, []core.FieldError) {
+// checkSecret returns a pushed item as a Secret, or the problems found,
+// each named by its JSON path under prefix.
+func checkSecret(it wire.SecretItem, prefix string) (secrets.Secret, []core.FieldError) {
 	var errs []core.FieldError
 	field := func(name string, v any, check func(string) error) string {
 		p := prefix + name
@@ -79,12 +73,12 @@ func (h *handler) putSecret(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var it secretItem
+	var it wire.SecretItem
 	if err := decodeJSON(body, &it); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	sec, errs := it.check("")
+	sec, errs := checkSecret(it, "")
 	if len(errs) > 0 {
 		writeError(w, r, invalidFields(errs))
 		return
@@ -94,15 +88,7 @@ func (h *handler) putSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logger(r).InfoContext(r.Context(), "tenant secret stored", "tenant", sec.Tenant, "kind", sec.Kind)
-	writeJSON(w, http.StatusOK, map[string]any{"success": true})
-}
-
-// batchResult is one item's outcome, as the control plane audits it.
-type batchResult struct {
-	TenantSlug string `json:"tenantSlug"`
-	Kind       string `json:"kind"`
-	Success    bool   `json:"success"`
-	Error      string `json:"error,omitempty"`
+	writeJSON(w, http.StatusOK, wire.Success{Success: true})
 }
 
 // putSecrets stores {"secrets": [{tenantSlug, kind, payload}, ...]}: the
@@ -115,9 +101,7 @@ func (h *handler) putSecrets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var in struct {
-		Secrets []json.RawMessage `json:"secrets"`
-	}
+	var in wire.SecretBatchRequest
 	if err := decodeJSON(body, &in); err != nil || in.Secrets == nil {
 		writeError(w, r, invalidFields([]core.FieldError{{Path: "secrets", Message: "required: an array of {tenantSlug, kind, payload}"}}))
 		return
@@ -126,17 +110,17 @@ func (h *handler) putSecrets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalidFields([]core.FieldError{{Path: "secrets", Message: fmt.Sprintf("at most %d items per batch", secrets.MaxBatch)}}))
 		return
 	}
-	results := make([]batchResult, len(in.Secrets))
+	results := make([]wire.SecretResult, len(in.Secrets))
 	var valid []secrets.Secret
 	var at []int
 	for i, raw := range in.Secrets {
 		prefix := fmt.Sprintf("secrets[%d].", i)
-		var it secretItem
+		var it wire.SecretItem
 		if err := json.Unmarshal(raw, &it); err != nil {
 			results[i].Error = prefix[:len(prefix)-1] + ": must be an object"
 			continue
 		}
-		sec, errs := it.check(prefix)
+		sec, errs := checkSecret(it, prefix)
 		results[i].TenantSlug, _ = it.TenantSlug.(string)
 		results[i].Kind, _ = it.Kind.(string)
 		if len(errs) > 0 {
@@ -154,7 +138,7 @@ func (h *handler) putSecrets(w http.ResponseWriter, r *http.Request) {
 		results[i].Success = true
 	}
 	logger(r).InfoContext(r.Context(), "tenant secrets stored", "stored", len(valid), "refused", len(results)-len(valid))
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "results": results})
+	writeJSON(w, http.StatusOK, wire.SecretBatchResponse{Success: true, Results: results})
 }
 
 // listSecrets lists every row: tenant, kind, ciphertext and when it was
@@ -166,34 +150,28 @@ func (h *handler) listSecrets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	type row struct {
-		TenantSlug string `json:"tenantSlug"`
-		Kind       string `json:"kind"`
-		Payload    string `json:"payload"`
-		UpdatedAt  string `json:"updatedAt,omitempty"`
-	}
-	out := make([]row, len(rows))
+	out := make([]wire.SecretRow, len(rows))
 	for i, s := range rows {
-		out[i] = row{TenantSlug: s.Tenant, Kind: s.Kind, Payload: s.Payload}
+		out[i] = wire.SecretRow{TenantSlug: s.Tenant, Kind: s.Kind, Payload: s.Payload}
 		if !s.UpdatedAt.IsZero() {
 			out[i].UpdatedAt = s.UpdatedAt.UTC().Format(time.RFC3339)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "secrets": out})
+	writeJSON(w, http.StatusOK, wire.SecretListResponse{Success: true, Secrets: out})
 }
 
 // deleteSecret removes ?tenantSlug=&kind= (offboarding). Deleting what is
 // not there succeeds (deleted: false): offboarding may be retried.
 func (h *handler) deleteSecret(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	it := secretItem{Payload: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
+	it := wire.SecretItem{Payload: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
 	if v := q.Get("tenantSlug"); v != "" {
 		it.TenantSlug = v
 	}
 	if v := q.Get("kind"); v != "" {
 		it.Kind = v
 	}
-	sec, errs := it.check("")
+	sec, errs := checkSecret(it, "")
 	if len(errs) > 0 {
 		writeError(w, r, invalidFields(errs))
 		return
@@ -204,5 +182,5 @@ func (h *handler) deleteSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logger(r).InfoContext(r.Context(), "tenant secret deleted", "tenant", sec.Tenant, "kind", sec.Kind, "deleted", deleted)
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "deleted": deleted})
+	writeJSON(w, http.StatusOK, wire.SecretDeleted{Success: true, Deleted: deleted})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 // maxSourceLen bounds the publisher name recorded in a site version.
@@ -45,15 +46,15 @@ func (h *handler) importSite(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	pages := make([]map[string]any, len(res.Pages))
+	pages := make([]wire.SitePage, len(res.Pages))
 	for i, p := range res.Pages {
-		pages[i] = map[string]any{"slug": p.Slug, "version": p.Version, "unchanged": p.Unchanged,
-			"replacedId": p.ReplacedID, "previewUrl": p.PreviewURL}
+		pages[i] = wire.SitePage{Slug: p.Slug, Version: p.Version, Unchanged: p.Unchanged,
+			ReplacedID: p.ReplacedID, PreviewURL: p.PreviewURL}
 	}
-	out := map[string]any{"success": true, "pages": pages, "generation": res.Generation,
-		"changed": res.Changed, "settingsChanged": res.SettingsChanged}
+	out := wire.SiteResponse{Success: true, Pages: pages, Generation: res.Generation,
+		Changed: res.Changed, SettingsChanged: res.SettingsChanged}
 	if len(res.Pages) > 0 {
-		out["liveEverywhereBy"] = res.Pages[0].LiveEverywhereBy
+		out.LiveEverywhereBy = &res.Pages[0].LiveEverywhereBy
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -62,12 +63,7 @@ func (h *handler) importSite(w http.ResponseWriter, r *http.Request) {
 // its JSON path (pages[3].layoutData.content[0].type), duplicate slugs and
 // ids, and more than one homepage.
 func decodeSite(body []byte) (reqs []*core.ImportRequest, settings *core.Settings, force bool, source string, err error) {
-	var raw struct {
-		Pages    []json.RawMessage `json:"pages"`
-		Settings json.RawMessage   `json:"settings"`
-		Force    *bool             `json:"force"`
-		Source   *string           `json:"source"`
-	}
+	var raw wire.SiteRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
@@ -79,11 +75,8 @@ func decodeSite(body []byte) (reqs []*core.ImportRequest, settings *core.Setting
 			`; expected {"pages": [page, ...], "settings": {...}, "force": false, "source": "name"}`}
 	}
 	var errs []core.FieldError
-	if raw.Force != nil {
-		force = *raw.Force
-	}
-	if raw.Source != nil {
-		source = *raw.Source
+	force, source = raw.Force, raw.Source
+	if source != "" {
 		if len(source) > maxSourceLen || strings.ContainsFunc(source, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
 			errs = append(errs, core.FieldError{Path: "source", Message: fmt.Sprintf("must be at most %d printable characters", maxSourceLen)})
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) {
@@ -14,7 +15,7 @@ func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "versions": versions})
+	writeJSON(w, http.StatusOK, wire.VersionsResponse{Success: true, Versions: versions})
 }
 
 // rollback restores a kept site version: body {"version": N}.
@@ -24,9 +25,7 @@ func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var in struct {
-		Version json.Number `json:"version"`
-	}
+	var in wire.RollbackRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&in); err != nil {
@@ -45,10 +44,10 @@ func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"success": true, "version": res.Version, "restoredFrom": res.RestoredFrom, "generation": res.Generation,
-		"restored": nonNil(res.Restored), "removed": nonNil(res.Removed), "unchanged": nonNil(res.Unchanged),
-		"message": "Site restored to version " + in.Version.String(),
+	writeJSON(w, http.StatusOK, wire.RollbackResponse{
+		Success: true, Version: res.Version, RestoredFrom: res.RestoredFrom, Generation: res.Generation,
+		Restored: nonNil(res.Restored), Removed: nonNil(res.Removed), Unchanged: nonNil(res.Unchanged),
+		Message: "Site restored to version " + in.Version.String(),
 	})
 }
 

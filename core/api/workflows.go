@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/clientip"
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -49,8 +50,8 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) {
 	if warnings == nil {
 		warnings = []core.FieldError{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": res.ID, "version": res.Version,
-		"warnings": warnings, "message": "Workflow deployed"})
+	writeJSON(w, http.StatusOK, wire.DeployResponse{Success: true, WorkflowID: res.ID, Version: res.Version,
+		Warnings: warnings, Message: "Workflow deployed"})
 }
 
 func (h *handler) validateWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -71,24 +72,26 @@ func (h *handler) validateWorkflow(w http.ResponseWriter, r *http.Request) {
 	if warns == nil {
 		warns = []core.FieldError{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "isValid": len(errs) == 0, "errors": errs, "warnings": warns})
+	writeJSON(w, http.StatusOK, wire.ValidateResponse{Success: true, IsValid: len(errs) == 0, Errors: errs, Warnings: warns})
 }
 
-// executionBody is what /api/execute and /api/public/execute answer.
-func executionBody(e *core.Execution, public bool) map[string]any {
-	body := map[string]any{
-		"success": e.Status == core.ExecCompleted, "executionId": e.ID, "status": e.Status,
-		"variableMutations": e.VariableMutations, "effects": e.Effects,
+// executionBody is what /api/execute answers.
+func executionBody(e *core.Execution) wire.Run {
+	return wire.Run{
+		Success: e.Status == core.ExecCompleted, ExecutionID: e.ID, Status: e.Status,
+		VariableMutations: e.VariableMutations, Effects: e.Effects, Result: e.Result, Error: e.Error,
 	}
-	if !public {
-		body["result"] = e.Result
+}
+
+// publicExecutionBody is what /api/public/execute answers.
+func publicExecutionBody(e *core.Execution) wire.PublicRun {
+	body := wire.PublicRun{
+		Success: e.Status == core.ExecCompleted, ExecutionID: e.ID, Status: e.Status,
+		VariableMutations: e.VariableMutations, Effects: e.Effects,
 	}
 	if e.Error != "" {
-		body["error"] = e.Error
-		if public {
-			// Node errors may name internal services: visitors get a generic line.
-			body["error"] = "the workflow failed (execution " + e.ID + ")"
-		}
+		// Node errors may name internal services: visitors get a generic line.
+		body.Error = "the workflow failed (execution " + e.ID + ")"
 	}
 	return body
 }
@@ -119,7 +122,7 @@ func (h *handler) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setRateLimitRemaining(w, adm)
-	writeJSON(w, http.StatusOK, executionBody(e, false))
+	writeJSON(w, http.StatusOK, executionBody(e))
 }
 
 func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +145,7 @@ func (h *handler) publicExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setRateLimitRemaining(w, adm)
-	writeJSON(w, http.StatusOK, executionBody(e, true))
+	writeJSON(w, http.StatusOK, publicExecutionBody(e))
 }
 
 // clientKey is the visitor a public run is counted against: the one
@@ -167,7 +170,7 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 	e, err := h.opts.Workflows.Webhook(ctx, r.PathValue("id"), r, body)
 	if g, ok := errors.AsType[*workflow.GuardError](err); ok && g.Name == workflow.GuardDebounced {
 		// The peer answers a debounced webhook 200, skipped, not 429.
-		writeJSON(w, http.StatusOK, map[string]any{"success": true, "executionId": nil, "status": "debounced", "message": g.Message()})
+		writeJSON(w, http.StatusOK, wire.WebhookRun{Success: true, ExecutionID: nil, Status: "debounced", Message: g.Message()})
 		return
 	}
 	if err != nil {
@@ -195,11 +198,11 @@ func (h *handler) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.Status != core.ExecCompleted {
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"success": false, "executionId": e.ID, "status": e.Status,
-			"error": "the workflow failed; see the execution record"})
+		writeJSON(w, http.StatusInternalServerError, wire.WebhookRun{Success: false, ExecutionID: &e.ID, Status: e.Status,
+			Error: "the workflow failed; see the execution record"})
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"success": true, "executionId": e.ID, "status": e.Status})
+	writeJSON(w, http.StatusAccepted, wire.WebhookRun{Success: true, ExecutionID: &e.ID, Status: e.Status})
 }
 
 func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +211,7 @@ func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflows": list})
+	writeJSON(w, http.StatusOK, wire.WorkflowsResponse{Success: true, Workflows: list})
 }
 
 func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +220,7 @@ func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflow": sw.Workflow, "version": sw.Version, "updatedAt": sw.UpdatedAt})
+	writeJSON(w, http.StatusOK, wire.WorkflowResponse{Success: true, Workflow: sw.Workflow, Version: sw.Version, UpdatedAt: sw.UpdatedAt})
 }
 
 func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -225,7 +228,7 @@ func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Workflow deleted"})
+	writeJSON(w, http.StatusOK, wire.Message{Success: true, Message: "Workflow deleted"})
 }
 
 // toggleWorkflow flips isActive, or sets it from {"isActive": bool}.
@@ -247,7 +250,7 @@ func (h *handler) toggleWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": id, "isActive": active})
+	writeJSON(w, http.StatusOK, wire.ToggleResponse{Success: true, WorkflowID: id, IsActive: active})
 }
 
 func orEmptyObject(b []byte) string {
@@ -277,7 +280,7 @@ func (h *handler) rollbackWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "workflowId": id, "version": v, "restoredFrom": target})
+	writeJSON(w, http.StatusOK, wire.WorkflowRollbackResponse{Success: true, WorkflowID: id, Version: v, RestoredFrom: target})
 }
 
 func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
@@ -288,6 +291,8 @@ func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
 	}
 	// The control plane reads the record's fields at the top level (as the
 	// peer answers them); "execution" keeps this engine's earlier shape.
+	// A map, not a wire type: the record's own fields are spread beside
+	// success and execution, sorted with them.
 	body := map[string]any{}
 	if doc, err := json.Marshal(e); err == nil {
 		json.Unmarshal(doc, &body)
@@ -311,5 +316,5 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "executions": list, "total": len(list)})
+	writeJSON(w, http.StatusOK, wire.ExecutionsResponse{Success: true, Executions: list, Total: len(list)})
 }

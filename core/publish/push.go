@@ -6,7 +6,6 @@ package publish
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 // Options say what to push where.
@@ -119,34 +120,23 @@ func post(ctx context.Context, opts Options, file, method, route string) Result 
 		return res
 	}
 	defer resp.Body.Close()
-	var out struct {
-		Success    bool   `json:"success"`
-		Slug       string `json:"slug"`
-		Version    int64  `json:"version"`
-		PreviewURL string `json:"previewUrl"`
-		Message    string `json:"message"`
-		Unchanged  bool   `json:"unchanged"`
-		Error      string `json:"error"`
-		Details    []struct {
-			Path    string `json:"path"`
-			Message string `json:"message"`
-		} `json:"details"`
-	}
+	var out wire.ImportResponse // the settings and rate-limit answers share success and message
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err := json.Unmarshal(raw, &out); err != nil {
+	fail, err := wire.DecodeAnswer(raw, &out)
+	if err != nil {
 		res.Err = fmt.Errorf("HTTP %d: unexpected response %q", resp.StatusCode, truncate(string(raw), 200))
 		return res
 	}
 	if resp.StatusCode != http.StatusOK || !out.Success {
-		if len(out.Details) > 0 {
-			lines := make([]string, len(out.Details))
-			for i, d := range out.Details {
+		if len(fail.Details) > 0 {
+			lines := make([]string, len(fail.Details))
+			for i, d := range fail.Details {
 				lines[i] = d.Path + ": " + d.Message
 			}
 			res.Err = problems(resp.StatusCode, lines)
 			return res
 		}
-		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, out.Error)
+		res.Err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, fail.Error)
 		return res
 	}
 	res.Slug, res.Version, res.PreviewURL, res.Message, res.Unchanged = out.Slug, out.Version, out.PreviewURL, out.Message, out.Unchanged

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 // DefaultChunkBytes bounds one site request's JSON body: under the
@@ -36,10 +38,7 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 	for i, f := range files {
 		results[i].File = f
 		data, err := os.ReadFile(f)
-		var body struct {
-			Page  json.RawMessage `json:"page"`
-			Force bool            `json:"force"`
-		}
+		var body wire.ImportRequest
 		if err == nil {
 			if err = json.Unmarshal(data, &body); err != nil {
 				err = fmt.Errorf("not a page file ({\"page\": ..., \"force\": ...}): %w", err)
@@ -81,7 +80,7 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 		chunks = [][]sitePage{nil}
 	}
 	for n, c := range chunks {
-		body := siteBody{Pages: make([]json.RawMessage, len(c)), Source: "cli", Force: len(c) > 0 && c[0].force}
+		body := wire.SiteRequest{Pages: make([]json.RawMessage, len(c)), Source: "cli", Force: len(c) > 0 && c[0].force}
 		for i, p := range c {
 			body.Pages[i] = p.page
 		}
@@ -96,7 +95,7 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 			switch {
 			case err != nil:
 				settingsResult.Err = err
-			case out.SettingsChanged:
+			case out.resp.SettingsChanged:
 				settingsResult.Message = "settings published"
 			default:
 				settingsResult.Message, settingsResult.Unchanged = "settings unchanged", true
@@ -107,8 +106,8 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 			switch {
 			case err != nil:
 				r.Err = pageError(status, err, out, i)
-			case i < len(out.Pages):
-				op := out.Pages[i]
+			case i < len(out.resp.Pages):
+				op := out.resp.Pages[i]
 				r.Slug, r.Version, r.PreviewURL, r.Unchanged = op.Slug, op.Version, op.PreviewURL, op.Unchanged
 				switch {
 				case op.Unchanged:
@@ -119,7 +118,7 @@ func pushSite(ctx context.Context, opts Options, files []string) ([]Result, bool
 					r.Message = "Page published"
 				}
 			default:
-				r.Err = fmt.Errorf("the engine's answer names %d pages, not %d", len(out.Pages), len(c))
+				r.Err = fmt.Errorf("the engine's answer names %d pages, not %d", len(out.resp.Pages), len(c))
 			}
 		}
 	}
@@ -150,35 +149,16 @@ func chunk(pages []sitePage, limit int) [][]sitePage {
 	return out
 }
 
-type siteBody struct {
-	Pages    []json.RawMessage `json:"pages"`
-	Settings json.RawMessage   `json:"settings,omitempty"`
-	Force    bool              `json:"force,omitempty"`
-	Source   string            `json:"source,omitempty"`
-}
-
+// siteAnswer is the engine's answer to a site request: the success body
+// or the error body, decoded from the same bytes.
 type siteAnswer struct {
-	Success bool `json:"success"`
-	Pages   []struct {
-		Slug       string `json:"slug"`
-		Version    int64  `json:"version"`
-		Unchanged  bool   `json:"unchanged"`
-		ReplacedID string `json:"replacedId"`
-		PreviewURL string `json:"previewUrl"`
-	} `json:"pages"`
-	Generation      int64  `json:"generation"`
-	Changed         bool   `json:"changed"`
-	SettingsChanged bool   `json:"settingsChanged"`
-	Error           string `json:"error"`
-	Details         []struct {
-		Path    string `json:"path"`
-		Message string `json:"message"`
-	} `json:"details"`
+	resp wire.SiteResponse
+	fail wire.Error
 }
 
 // postSite sends one site request; err is set unless the engine accepted
 // it (status is 0 when no answer came).
-func postSite(ctx context.Context, opts Options, body siteBody) (int, *siteAnswer, error) {
+func postSite(ctx context.Context, opts Options, body wire.SiteRequest) (int, *siteAnswer, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return 0, nil, err
@@ -198,11 +178,11 @@ func postSite(ctx context.Context, opts Options, body siteBody) (int, *siteAnswe
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	out := &siteAnswer{}
-	if err := json.Unmarshal(raw, out); err != nil {
+	if out.fail, err = wire.DecodeAnswer(raw, &out.resp); err != nil {
 		return resp.StatusCode, out, fmt.Errorf("HTTP %d: unexpected response %q", resp.StatusCode, truncate(string(raw), 200))
 	}
-	if resp.StatusCode != http.StatusOK || !out.Success {
-		return resp.StatusCode, out, fmt.Errorf("HTTP %d: %s", resp.StatusCode, out.Error)
+	if resp.StatusCode != http.StatusOK || !out.resp.Success {
+		return resp.StatusCode, out, fmt.Errorf("HTTP %d: %s", resp.StatusCode, out.fail.Error)
 	}
 	return resp.StatusCode, out, nil
 }
@@ -215,7 +195,7 @@ func pageError(status int, err error, out *siteAnswer, i int) error {
 	}
 	prefix := fmt.Sprintf("pages[%d]", i)
 	var lines []string
-	for _, d := range out.Details {
+	for _, d := range out.fail.Details {
 		if d.Path == prefix || strings.HasPrefix(d.Path, prefix+".") || strings.HasPrefix(d.Path, prefix+"[") {
 			lines = append(lines, "page"+strings.TrimPrefix(d.Path, prefix)+": "+d.Message)
 		}
@@ -223,7 +203,7 @@ func pageError(status int, err error, out *siteAnswer, i int) error {
 	if len(lines) > 0 {
 		return problems(status, lines)
 	}
-	if len(out.Details) > 0 {
+	if len(out.fail.Details) > 0 {
 		return fmt.Errorf("not published: another page of the same request was refused (%v)", err)
 	}
 	return err

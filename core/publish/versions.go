@@ -7,37 +7,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 )
 
 // Versions lists an engine's kept site versions (GET /api/versions).
 func Versions(ctx context.Context, opts Options) ([]core.SiteVersion, error) {
-	var out struct {
-		Versions []core.SiteVersion `json:"versions"`
-	}
+	var out wire.VersionsResponse
 	if err := call(ctx, opts, http.MethodGet, "/api/versions", nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Versions, nil
 }
 
-// RollbackResult is an engine's answer to POST /api/rollback.
-type RollbackResult struct {
-	Version      int64    `json:"version"`
-	RestoredFrom int64    `json:"restoredFrom"`
-	Generation   int64    `json:"generation"`
-	Restored     []string `json:"restored"`
-	Removed      []string `json:"removed"`
-	Unchanged    []string `json:"unchanged"`
-}
-
 // Rollback asks an engine to restore a kept site version.
-func Rollback(ctx context.Context, opts Options, version int64) (*RollbackResult, error) {
-	body := fmt.Appendf(nil, `{"version": %d}`, version)
-	var out RollbackResult
+func Rollback(ctx context.Context, opts Options, version int64) (*wire.RollbackResponse, error) {
+	body, err := json.Marshal(wire.RollbackRequest{Version: json.Number(strconv.FormatInt(version, 10))})
+	if err != nil {
+		return nil, err
+	}
+	var out wire.RollbackResponse
 	if err := call(ctx, opts, http.MethodPost, "/api/rollback", body, &out); err != nil {
 		return nil, err
 	}
@@ -70,10 +63,7 @@ func call(ctx context.Context, opts Options, method, route string, body []byte, 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	var status struct {
-		Success bool   `json:"success"`
-		Error   string `json:"error"`
-	}
+	var status wire.Error
 	if err := json.Unmarshal(raw, &status); err != nil {
 		return fmt.Errorf("HTTP %d: unexpected response %q", resp.StatusCode, truncate(string(raw), 200))
 	}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/publish"
 )
 
@@ -155,7 +156,7 @@ func runRollback(ctx context.Context, args []string, getenv func(string) string,
 	}
 	var res *core.RollbackResult
 	if d.strategy == "api" {
-		var r *publish.RollbackResult
+		var r *wire.RollbackResponse
 		if r, err = publish.Rollback(ctx, publish.Options{URL: d.url, Key: d.key}, *to); err == nil {
 			res = &core.RollbackResult{Version: r.Version, RestoredFrom: r.RestoredFrom, Generation: r.Generation,
 				Restored: r.Restored, Removed: r.Removed, Unchanged: r.Unchanged}

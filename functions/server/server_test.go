@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/functions/internal/enginetest"
 )
 
@@ -285,11 +286,7 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 		}
 		for _, tt := range tests {
 			resp, body := e.Manage(t, tt.method, tt.path, tt.body)
-			var out struct {
-				Success bool   `json:"success"`
-				Error   string `json:"error"`
-				Details []struct{ Path string }
-			}
+			var out wire.Error
 			if err := json.Unmarshal([]byte(body), &out); err != nil {
 				t.Errorf("%s: body is not JSON: %q", tt.name, body)
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/functions/internal/enginetest"
 )
 
@@ -36,28 +37,10 @@ func demoSiteBody(t *testing.T, extra string) string {
 	return fmt.Sprintf(`{"pages": [%s], "settings": %s%s}`, strings.Join(pages, ","), settings, extra)
 }
 
-type siteAnswer struct {
-	Success bool `json:"success"`
-	Pages   []struct {
-		Slug       string `json:"slug"`
-		Version    int64  `json:"version"`
-		Unchanged  bool   `json:"unchanged"`
-		ReplacedID string `json:"replacedId"`
-	} `json:"pages"`
-	Generation      int64  `json:"generation"`
-	Changed         bool   `json:"changed"`
-	SettingsChanged bool   `json:"settingsChanged"`
-	Error           string `json:"error"`
-	Details         []struct {
-		Path    string `json:"path"`
-		Message string `json:"message"`
-	} `json:"details"`
-}
-
-func postSite(t *testing.T, e *enginetest.Engine, body string) (int, siteAnswer) {
+func postSite(t *testing.T, e *enginetest.Engine, body string) (int, wire.SiteResponse) {
 	t.Helper()
 	resp, raw := e.Manage(t, "POST", "/api/import/site", body)
-	var out siteAnswer
+	var out wire.SiteResponse
 	if err := json.Unmarshal([]byte(raw), &out); err != nil {
 		t.Fatalf("HTTP %d: %s", resp.StatusCode, raw)
 	}
@@ -161,7 +144,7 @@ func TestSitePublishRefusesBadBodies(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, raw)
 			}
-			var out siteAnswer
+			var out wire.Error
 			json.Unmarshal([]byte(raw), &out)
 			for _, p := range tc.paths {
 				found := false

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/functions/internal/enginetest"
 )
 
@@ -324,15 +325,6 @@ func TestRuleManagement(t *testing.T) {
 		}
 	}
 
-	type answer struct {
-		Success bool `json:"success"`
-		Rules   []struct {
-			ID      string   `json:"id"`
-			Methods []string `json:"methods"`
-			Limit   int64    `json:"limit"`
-		} `json:"rules"`
-		Details []struct{ Path, Message string } `json:"details"`
-	}
 	steps := []struct {
 		method, path, body string
 		bearer             bool
@@ -362,7 +354,7 @@ func TestRuleManagement(t *testing.T) {
 		if resp.StatusCode != st.status {
 			t.Fatalf("step %d %s %s: %d %s, want %d", i, st.method, st.path, resp.StatusCode, body, st.status)
 		}
-		var a answer
+		var a wire.Error
 		if err := json.Unmarshal([]byte(body), &a); err != nil {
 			t.Fatalf("step %d: %v in %s", i, err, body)
 		}
@@ -374,7 +366,7 @@ func TestRuleManagement(t *testing.T) {
 			t.Fatalf("step %d: problems at %q, want %q (%s)", i, got, st.wantPaths, body)
 		}
 		_, list := e.Manage(t, "GET", "/api/ratelimits", "")
-		var all answer
+		var all wire.RateLimitsResponse
 		if err := json.Unmarshal([]byte(list), &all); err != nil {
 			t.Fatal(err)
 		}
