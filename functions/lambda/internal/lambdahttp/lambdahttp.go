@@ -82,6 +82,11 @@ type Handler struct {
 	// OnRequest, when set, is called with each invocation's AWS request id
 	// before h runs (the entrypoint tags its log lines with it).
 	OnRequest func(requestID string)
+	// Stream answers Function URL events with a streamed response (see
+	// stream.go). Set it only when the function's URL is configured with
+	// InvokeMode RESPONSE_STREAM: nothing in an event tells the invoke
+	// modes apart, and a buffered URL cannot read a streamed response.
+	Stream bool
 }
 
 // Invoke converts one event, serves it and returns the matching response.
@@ -101,6 +106,7 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		req      *http.Request
 		stage    string
 		multiALB bool
+		furl     bool
 	)
 	switch shape {
 	case ShapeV2:
@@ -109,6 +115,7 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 			return nil, fmt.Errorf("payload 2.0 event: %w", err)
 		}
 		req, err = fromV2(ctx, &ev)
+		furl = IsFunctionURL(ev.RequestContext.DomainName)
 	case ShapeV1:
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
@@ -130,6 +137,9 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		// The engine keeps a platform-assigned X-Request-Id, so its access
 		// line and every line it logs for this request carry the AWS id.
 		req.Header.Set("X-Request-Id", reqID)
+	}
+	if l.Stream && furl {
+		return l.stream(req)
 	}
 	rec := newRecorder()
 	l.H.ServeHTTP(rec, req)
