@@ -93,6 +93,8 @@ type result struct {
 	kind      string // "response" or "error"
 	body      []byte
 	errorType string
+	streamed  bool      // posted in streaming mode (see streamMode)
+	first     time.Time // when the first byte of the body arrived
 }
 
 type initError struct {
@@ -122,7 +124,19 @@ func newRuntimeAPI(t testing.TB) *runtimeAPI {
 	})
 	post := func(kind string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
+			streamed, err := streamMode(r)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			// Lambda's limits: 6 MB buffered (it answers 413 and the
+			// client gets a 502), 200 MB streamed.
+			limit := int64(maxBuffered)
+			if streamed {
+				limit = maxStreamed
+			}
+			fb := &firstByte{r: r.Body}
+			body, _ := io.ReadAll(io.LimitReader(fb, limit+1))
 			api.mu.Lock()
 			inv := api.pending[r.PathValue("id")]
 			delete(api.pending, r.PathValue("id"))
@@ -131,8 +145,19 @@ func newRuntimeAPI(t testing.TB) *runtimeAPI {
 				http.Error(w, `{"errorMessage":"unknown request id"}`, http.StatusBadRequest)
 				return
 			}
+			res := result{kind: kind, body: body, errorType: r.Header.Get("Lambda-Runtime-Function-Error-Type"), streamed: streamed, first: fb.at}
+			if int64(len(body)) > limit {
+				res = result{kind: "error", errorType: "Function.ResponseSizeTooLarge", body: []byte(fmt.Sprintf(`{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes)."}`, limit))}
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				inv.done <- res
+				return
+			}
+			// A streamed response that fails midway says so in trailers.
+			if et := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); streamed && et != "" {
+				res.kind, res.errorType = "error", et
+			}
 			w.WriteHeader(http.StatusAccepted)
-			inv.done <- result{kind: kind, body: body, errorType: r.Header.Get("Lambda-Runtime-Function-Error-Type")}
+			inv.done <- res
 		}
 	}
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", post("response"))

@@ -235,3 +235,46 @@ func TestIsFunctionURL(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLargePage serves a 5 MB page both ways, up to the bytes the
+// runtime client posts: buffered (the API Gateway response, JSON-encoded
+// as aws-lambda-go does) and streamed (prelude and body read through).
+//
+//	go test -run '^$' -bench LargePage -benchmem ./functions/lambda/internal/lambdahttp/
+func BenchmarkLargePage(b *testing.B) {
+	page := bytes.Repeat([]byte("<p class=row>a line of a long page, unquoted</p>\n"), (5<<20)/48)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})
+	for _, mode := range []struct {
+		name   string
+		domain string
+	}{{"buffered", apigwDomain}, {"streamed", furlDomain}} {
+		b.Run(mode.name, func(b *testing.B) {
+			l := &Handler{H: h, Stream: true}
+			ev := v2For("GET", mode.domain, nil)
+			b.SetBytes(int64(len(page)))
+			for b.Loop() {
+				out, err := l.Invoke(context.Background(), ev)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var n int64
+				if r, ok := out.(*events.LambdaFunctionURLStreamingResponse); ok {
+					n, err = io.Copy(io.Discard, r)
+					r.Close()
+				} else {
+					var buf bytes.Buffer
+					enc := json.NewEncoder(&buf)
+					enc.SetEscapeHTML(false) // aws-lambda-go's default
+					err = enc.Encode(out)
+					n = int64(buf.Len())
+				}
+				if err != nil || n < int64(len(page)) {
+					b.Fatalf("%d bytes, %v", n, err)
+				}
+			}
+		})
+	}
+}
