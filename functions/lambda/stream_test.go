@@ -24,24 +24,38 @@ const (
 	furlHost        = "abcdefghij.lambda-url.eu-west-1.on.aws"
 )
 
-// streamMode tells a streamed response from a buffered one, as Lambda
-// does when a Function URL invokes in RESPONSE_STREAM mode. The Runtime
-// API's documented signal is Lambda-Runtime-Function-Response-Mode:
-// streaming on a chunked body; aws-lambda-go sends the chunked body with
-// the HTTP integration content type instead. Either way the body is a
-// JSON prelude, 8 NUL bytes, then the response body.
-func streamMode(r *http.Request) (bool, error) {
+// streamMode says whether a posted response is one a streaming Function
+// URL reads as status, headers and cookies in a JSON prelude, 8 NUL bytes,
+// then the body. As in Lambda, the invoke decides whether the response
+// streams (a RESPONSE_STREAM URL invokes with streaming); the runtime's
+// Lambda-Runtime-Function-Response-Mode header is optional but, when
+// sent, must say streaming. The HTTP integration content type marks the
+// prelude (aws-lambda-go sends it, chunked, without the header).
+func streamMode(r *http.Request, streamInvoke bool) (bool, error) {
 	mode := r.Header.Get("Lambda-Runtime-Function-Response-Mode")
 	if mode != "" && mode != "streaming" {
 		return false, fmt.Errorf("Lambda-Runtime-Function-Response-Mode %q", mode)
 	}
-	if mode == "" && r.Header.Get("Content-Type") != httpIntegration {
+	if !streamInvoke || r.Header.Get("Content-Type") != httpIntegration {
 		return false, nil
 	}
 	if !slices.Equal(r.TransferEncoding, []string{"chunked"}) {
 		return false, fmt.Errorf("a streamed response must be chunked, got Transfer-Encoding %v", r.TransferEncoding)
 	}
 	return true, nil
+}
+
+// enqueueStream queues an event for a streaming invoke.
+func (a *runtimeAPI) enqueueStream(payload []byte) *invocation {
+	inv := &invocation{
+		id:       fmt.Sprintf("req-%04d-8f5e6a1b", a.nextID.Add(1)),
+		payload:  payload,
+		deadline: time.Now().Add(30 * time.Second),
+		stream:   true,
+		done:     make(chan result, 1),
+	}
+	a.events <- inv
+	return inv
 }
 
 // parseStreamed splits a streamed response as a Function URL does: the
@@ -62,7 +76,7 @@ func parseStreamed(t testing.TB, raw []byte) (*response, []byte) {
 // invokeStreamed runs one event and wants a streamed response back.
 func invokeStreamed(t testing.TB, api *runtimeAPI, fn *function, event []byte) (*response, []byte, string) {
 	t.Helper()
-	inv := api.enqueue(event)
+	inv := api.enqueueStream(event)
 	res := inv.wait(t, fn)
 	if res.kind != "response" || !res.streamed {
 		t.Fatalf("invocation %s: %s %s (streamed %v): %.300s", inv.id, res.kind, res.errorType, res.streamed, res.body)
@@ -210,10 +224,14 @@ func BenchmarkLargePageThroughRuntimeAPI(b *testing.B) {
 	for _, mode := range []struct{ name, host string }{{"buffered", apigwHost}, {"streamed", furlHost}} {
 		b.Run(mode.name, func(b *testing.B) {
 			ev := v2Event(req{method: "GET", path: "/big"}, mode.host)
+			enqueue := api.enqueue
+			if mode.name == "streamed" {
+				enqueue = api.enqueueStream
+			}
 			var ttfb time.Duration
 			for b.Loop() {
 				start := time.Now()
-				inv := api.enqueue(ev)
+				inv := enqueue(ev)
 				r := inv.wait(b, fn)
 				if r.kind != "response" || r.streamed != (mode.name == "streamed") || len(r.body) < 5_000_000 {
 					b.Fatalf("%s, streamed %v, %d bytes: %.200s", r.kind, r.streamed, len(r.body), r.body)
