@@ -149,7 +149,11 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	if req.Method == http.MethodHead {
 		rec.body.Reset()
 	}
-	fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
+	if shape == ShapeALB {
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxALBPayload)
+	} else {
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
+	}
 	body, b64 := encodeBody(rec.header, rec.body.Bytes())
 	switch shape {
 	case ShapeV2:
@@ -174,6 +178,10 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 // MB, the JSON envelope included). Past it, API Gateway, Function URLs and
 // ALB answer 502 with no word of why.
 const MaxPayload = 6 << 20
+
+// MaxALBPayload is what an Application Load Balancer takes from a Lambda
+// target (1 MB of response JSON); past it, it answers 502 too.
+const MaxALBPayload = 1 << 20
 
 // envelope is room kept for the response's JSON around the body: status,
 // headers, cookies.
@@ -210,7 +218,11 @@ func fitPayload(rec *recorder, acceptEncoding string, limit int) {
 	rec.header.Set("Cache-Control", "no-store")
 	rec.status = http.StatusInternalServerError
 	rec.body.Reset()
-	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes (6 MB) Lambda can return from a function; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit)
+	who := "(6 MB) Lambda can return from a function"
+	if limit == MaxALBPayload {
+		who = "(1 MB) an ALB takes from a Lambda function"
+	}
+	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes %s; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit, who)
 }
 
 // encodedLen is the length of the body as the event response carries it

@@ -278,3 +278,39 @@ func BenchmarkLargePage(b *testing.B) {
 		})
 	}
 }
+
+// TestALBResponsesFitOneMB: an ALB takes at most 1 MB of response JSON
+// from a Lambda target (502 past it), so its responses are fitted to that,
+// not to Lambda's 6 MB.
+func TestALBResponsesFitOneMB(t *testing.T) {
+	page := bytes.Repeat([]byte("<p>one line of a page of two megabytes, unquoted</p>\n"), (2<<20)/54)
+	h := &Handler{H: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})}
+	for _, tt := range []struct {
+		name, accept string
+		status       int
+		gzip         bool
+	}{{"gzipped to fit", "gzip", 200, true}, {"error naming the limit", "", 500, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, _ := json.Marshal(map[string]any{"httpMethod": "GET", "path": "/", "headers": map[string]string{"accept-encoding": tt.accept},
+				"requestContext": map[string]any{"elb": map[string]any{"targetGroupArn": "arn"}}})
+			out, err := h.Invoke(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := out.(events.ALBTargetGroupResponse)
+			enc, _ := json.Marshal(res)
+			if len(enc) > MaxALBPayload {
+				t.Errorf("encoded response %d bytes, over %d", len(enc), MaxALBPayload)
+			}
+			if res.StatusCode != tt.status || (res.Headers["Content-Encoding"] == "gzip") != tt.gzip {
+				t.Fatalf("status %d Content-Encoding %q, want %d gzip %v", res.StatusCode, res.Headers["Content-Encoding"], tt.status, tt.gzip)
+			}
+			if tt.status == 500 && !strings.Contains(res.Body, "(1 MB) an ALB") {
+				t.Errorf("body %s", res.Body)
+			}
+		})
+	}
+}
