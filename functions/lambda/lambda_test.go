@@ -86,6 +86,7 @@ type invocation struct {
 	id       string
 	payload  []byte
 	deadline time.Time
+	stream   bool // a streaming invoke (a RESPONSE_STREAM Function URL's)
 	done     chan result
 }
 
@@ -93,6 +94,8 @@ type result struct {
 	kind      string // "response" or "error"
 	body      []byte
 	errorType string
+	streamed  bool      // a streaming invoke's HTTP response: prelude, 8 NULs, body (see streamMode)
+	first     time.Time // when the first byte of the body arrived
 }
 
 type initError struct {
@@ -122,7 +125,6 @@ func newRuntimeAPI(t testing.TB) *runtimeAPI {
 	})
 	post := func(kind string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
 			api.mu.Lock()
 			inv := api.pending[r.PathValue("id")]
 			delete(api.pending, r.PathValue("id"))
@@ -131,8 +133,34 @@ func newRuntimeAPI(t testing.TB) *runtimeAPI {
 				http.Error(w, `{"errorMessage":"unknown request id"}`, http.StatusBadRequest)
 				return
 			}
+			streamed, err := streamMode(r, inv.stream)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				inv.done <- result{kind: "error", errorType: "Runtime.InvalidResponseModeHeader", body: []byte(err.Error())}
+				return
+			}
+			// The invoke, not the runtime, sets the limit: 6 MB buffered
+			// (Lambda answers 413 and the client gets a 502), 200 MB
+			// streamed.
+			limit := int64(maxBuffered)
+			if inv.stream {
+				limit = maxStreamed
+			}
+			fb := &firstByte{r: r.Body}
+			body, _ := io.ReadAll(io.LimitReader(fb, limit+1))
+			res := result{kind: kind, body: body, errorType: r.Header.Get("Lambda-Runtime-Function-Error-Type"), streamed: streamed, first: fb.at}
+			if int64(len(body)) > limit {
+				res = result{kind: "error", errorType: "Function.ResponseSizeTooLarge", body: []byte(fmt.Sprintf(`{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes)."}`, limit))}
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				inv.done <- res
+				return
+			}
+			// A streamed response that fails midway says so in trailers.
+			if et := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); streamed && et != "" {
+				res.kind, res.errorType = "error", et
+			}
 			w.WriteHeader(http.StatusAccepted)
-			inv.done <- result{kind: kind, body: body, errorType: r.Header.Get("Lambda-Runtime-Function-Error-Type")}
+			inv.done <- res
 		}
 	}
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", post("response"))

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -16,10 +17,16 @@ import (
 
 func main() {
 	cfg, ids, logger := lambdainit.Start()
+	// Function URL events stream only when the URL's invoke mode is
+	// RESPONSE_STREAM, which the deploy files say through this variable.
+	stream, err := lambdahttp.ParseStreaming(os.Getenv(lambdahttp.StreamingEnv))
+	if err != nil {
+		lambdainit.Fail("Runtime.ConfigError", err)
+	}
 	eng, err := engine.New(context.Background(), cfg, logger, nil)
 	if err != nil {
 		lambdainit.Fail("Runtime.InitError", err)
 	}
-	h := &lambdahttp.Handler{H: eng.Handler, OnRequest: ids.Set}
+	h := &lambdahttp.Handler{H: eng.Handler, OnRequest: ids.Set, Stream: stream}
 	lambda.Start(h.Invoke)
 }

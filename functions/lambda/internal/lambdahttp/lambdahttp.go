@@ -82,6 +82,11 @@ type Handler struct {
 	// OnRequest, when set, is called with each invocation's AWS request id
 	// before h runs (the entrypoint tags its log lines with it).
 	OnRequest func(requestID string)
+	// Stream answers Function URL events with a streamed response (see
+	// stream.go). Set it only when the function's URL is configured with
+	// InvokeMode RESPONSE_STREAM: nothing in an event tells the invoke
+	// modes apart, and a buffered URL cannot read a streamed response.
+	Stream bool
 }
 
 // Invoke converts one event, serves it and returns the matching response.
@@ -101,6 +106,7 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		req      *http.Request
 		stage    string
 		multiALB bool
+		furl     bool
 	)
 	switch shape {
 	case ShapeV2:
@@ -109,6 +115,7 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 			return nil, fmt.Errorf("payload 2.0 event: %w", err)
 		}
 		req, err = fromV2(ctx, &ev)
+		furl = IsFunctionURL(ev.RequestContext.DomainName)
 	case ShapeV1:
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
@@ -131,6 +138,9 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		// line and every line it logs for this request carry the AWS id.
 		req.Header.Set("X-Request-Id", reqID)
 	}
+	if l.Stream && furl {
+		return l.stream(req)
+	}
 	rec := newRecorder()
 	l.H.ServeHTTP(rec, req)
 	if stage != "" {
@@ -139,7 +149,11 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	if req.Method == http.MethodHead {
 		rec.body.Reset()
 	}
-	fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
+	if shape == ShapeALB {
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxALBPayload)
+	} else {
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
+	}
 	body, b64 := encodeBody(rec.header, rec.body.Bytes())
 	switch shape {
 	case ShapeV2:
@@ -164,6 +178,10 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 // MB, the JSON envelope included). Past it, API Gateway, Function URLs and
 // ALB answer 502 with no word of why.
 const MaxPayload = 6 << 20
+
+// MaxALBPayload is what an Application Load Balancer takes from a Lambda
+// target (1 MB of response JSON); past it, it answers 502 too.
+const MaxALBPayload = 1 << 20
 
 // envelope is room kept for the response's JSON around the body: status,
 // headers, cookies.
@@ -200,7 +218,11 @@ func fitPayload(rec *recorder, acceptEncoding string, limit int) {
 	rec.header.Set("Cache-Control", "no-store")
 	rec.status = http.StatusInternalServerError
 	rec.body.Reset()
-	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes (6 MB) Lambda can return from a function; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit)
+	who := "(6 MB) Lambda can return from a function"
+	if limit == MaxALBPayload {
+		who = "(1 MB) an ALB takes from a Lambda function"
+	}
+	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes %s; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit, who)
 }
 
 // encodedLen is the length of the body as the event response carries it
