@@ -39,6 +39,22 @@ var triggerKinds = []string{"manual", "http_webhook", "scheduled", "data_change"
 func Parse(w *core.Workflow) (*Graph, *Issues) {
 	is := &Issues{}
 	g := &Graph{Workflow: w, byID: map[string]*Node{}, in: map[string][]Edge{}, out: map[string][]Edge{}, tmpl: map[string]*template{}}
+	g.parseHeader(w, is)
+	g.parseNodes(w, is)
+	g.parseEdges(w, is)
+	g.sort(is)
+	if len(g.order) == len(g.Nodes) {
+		g.plan = g.buildPlan()
+	}
+	if g.Trigger != nil && len(is.Errors) == 0 {
+		g.warnUnreachable(is)
+	}
+	return g, is
+}
+
+// parseHeader checks the workflow's id and trigger kinds and reads its
+// settings.
+func (g *Graph) parseHeader(w *core.Workflow, is *Issues) {
 	if w.ID == "" {
 		is.errorf("id", "required")
 	}
@@ -53,63 +69,79 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 		}
 	}
 	g.Opts = parseSettings(g.Settings, is) // settings.go
+}
 
+// parseNodes decodes the nodes, adds those with a new id to g and checks
+// that there is exactly one trigger.
+func (g *Graph) parseNodes(w *core.Workflow, is *Issues) {
 	var nodes []rawNode
 	if err := json.Unmarshal(orNull(w.Nodes), &nodes); err != nil {
 		is.errorf("nodes", "expected a list of nodes")
 	}
 	for i, rn := range nodes {
-		path := fmt.Sprintf("nodes[%d]", i)
-		n := &Node{ID: rn.ID, Type: rn.Type, path: path, index: i}
-		raw := rn.Inputs
-		if rn.Data != nil {
-			n.Label = rn.Data.Label
-			if rn.Data.Type != "" {
-				n.Type = rn.Data.Type
-			}
-			if len(rn.Data.Inputs) > 0 && string(rn.Data.Inputs) != "null" || len(raw) == 0 || string(raw) == "null" {
-				raw = rn.Data.Inputs
-				path += ".data"
-			}
-		}
-		inputs, err := decodeInputs(raw)
-		if err != nil {
-			is.errorf(path+".inputs", "%v", err)
-		}
-		n.Inputs = inputs
-		switch {
-		case n.ID == "":
-			is.errorf(fmt.Sprintf("nodes[%d].id", i), "required")
-			continue
-		case g.byID[n.ID] != nil:
-			is.errorf(fmt.Sprintf("nodes[%d].id", i), "duplicate node id %q", n.ID)
-			continue
-		}
-		g.byID[n.ID] = n
-		g.Nodes = append(g.Nodes, n)
-		n.path = path
-		switch {
-		case n.Type == "":
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "required")
-		case triggerTypes[n.Type] != "":
-			if g.Trigger != nil {
-				is.errorf(fmt.Sprintf("nodes[%d].type", i), "a workflow has exactly one trigger; %q is already the trigger", g.Trigger.ID)
-			} else {
-				g.Trigger = n
-			}
-		case unsupported[n.Type] != "":
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "%s", unsupported[n.Type])
-		case !actionTypes[n.Type]:
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "unknown node type %q", n.Type)
-		}
-		g.checkInputs(n, is)
+		g.addNode(i, rn, is)
 	}
 	if len(nodes) > 0 && g.Trigger == nil {
 		is.errorf("nodes", "a workflow needs one trigger node (%s)", strings.Join(sortedKeys(triggerTypes), ", "))
 	} else if len(nodes) == 0 {
 		is.errorf("nodes", "a workflow needs at least a trigger node")
 	}
+}
 
+// addNode decodes the i-th node (its inputs from data.inputs when the
+// builder put them there), refuses a missing or duplicate id, and checks
+// its type and inputs.
+func (g *Graph) addNode(i int, rn rawNode, is *Issues) {
+	path := fmt.Sprintf("nodes[%d]", i)
+	n := &Node{ID: rn.ID, Type: rn.Type, path: path, index: i}
+	raw := rn.Inputs
+	if rn.Data != nil {
+		n.Label = rn.Data.Label
+		if rn.Data.Type != "" {
+			n.Type = rn.Data.Type
+		}
+		if len(rn.Data.Inputs) > 0 && string(rn.Data.Inputs) != "null" || len(raw) == 0 || string(raw) == "null" {
+			raw = rn.Data.Inputs
+			path += ".data"
+		}
+	}
+	inputs, err := decodeInputs(raw)
+	if err != nil {
+		is.errorf(path+".inputs", "%v", err)
+	}
+	n.Inputs = inputs
+	switch {
+	case n.ID == "":
+		is.errorf(fmt.Sprintf("nodes[%d].id", i), "required")
+		return
+	case g.byID[n.ID] != nil:
+		is.errorf(fmt.Sprintf("nodes[%d].id", i), "duplicate node id %q", n.ID)
+		return
+	}
+	g.byID[n.ID] = n
+	g.Nodes = append(g.Nodes, n)
+	n.path = path
+	switch {
+	case n.Type == "":
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "required")
+	case triggerTypes[n.Type] != "":
+		if g.Trigger != nil {
+			is.errorf(fmt.Sprintf("nodes[%d].type", i), "a workflow has exactly one trigger; %q is already the trigger", g.Trigger.ID)
+		} else {
+			g.Trigger = n
+		}
+	case unsupported[n.Type] != "":
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "%s", unsupported[n.Type])
+	case !actionTypes[n.Type]:
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "unknown node type %q", n.Type)
+	}
+	g.checkInputs(n, is)
+}
+
+// parseEdges decodes the edges and links the nodes they join; an edge to
+// a node that does not exist, into the trigger or from a condition route
+// that does not exist is an error.
+func (g *Graph) parseEdges(w *core.Workflow, is *Issues) {
 	var edges []rawEdge
 	if err := json.Unmarshal(orNull(w.Edges), &edges); err != nil {
 		is.errorf("edges", "expected a list of edges")
@@ -139,20 +171,17 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 		g.out[e.Source] = append(g.out[e.Source], e)
 		g.in[e.Target] = append(g.in[e.Target], e)
 	}
-	g.sort(is)
-	if len(g.order) == len(g.Nodes) {
-		g.plan = g.buildPlan()
-	}
-	if g.Trigger != nil && len(is.Errors) == 0 {
-		seen := map[string]bool{}
-		g.reach(g.Trigger.ID, seen)
-		for _, n := range g.Nodes {
-			if !seen[n.ID] {
-				is.warnf(fmt.Sprintf("nodes[%d]", n.index), "node %q is not reachable from the trigger and will never run", n.ID)
-			}
+}
+
+// warnUnreachable warns of every node the trigger does not lead to.
+func (g *Graph) warnUnreachable(is *Issues) {
+	seen := map[string]bool{}
+	g.reach(g.Trigger.ID, seen)
+	for _, n := range g.Nodes {
+		if !seen[n.ID] {
+			is.warnf(fmt.Sprintf("nodes[%d]", n.index), "node %q is not reachable from the trigger and will never run", n.ID)
 		}
 	}
-	return g, is
 }
 
 func orNull(b json.RawMessage) json.RawMessage {
