@@ -101,90 +101,10 @@ func (s *state) form(c *core.Component) {
 		b.WriteString("</h2>")
 	}
 	if run != nil {
-		// Without JavaScript the engine answers the post with a 303 back
-		// here, to #<formID>-done or #<formID>-failed (core/api/forms.go).
-		b.WriteString(`<input type="hidden" name="_fb_page"`)
-		writeAttr(b, "value", s.in.Path)
-		b.WriteString(`><input type="hidden" name="_fb_form" value="` + formID + `">`)
-		if c.ID != "" {
-			b.WriteString(`<input type="hidden" name="_fb_component"`)
-			writeAttr(b, "value", c.ID)
-			b.WriteByte('>')
-		}
-		done := "Thanks, we received it."
-		for _, e := range run.OnSuccess {
-			if e.Type == "toast" {
-				done = e.Message
-				break
-			}
-		}
-		b.WriteString(`<p class="fb-form-msg" id="` + formID + `-done" role="status">`)
-		escape(b, done)
-		b.WriteString(`</p><p class="fb-form-msg fb-form-failed" id="` + formID + `-failed" role="alert">Something went wrong. Please try again.</p>`)
+		s.formOutcome(c, run, formID)
 	}
 	for i, f := range listOf(c.Props["fields"]) {
-		name := idToken(propString(f, "name"))
-		if name == "" {
-			continue
-		}
-		id := formID + "-" + strconv.Itoa(i)
-		typ := propString(f, "type")
-		label := s.text(f, "label")
-		if label == "" {
-			label = name
-		}
-		req, _ := f["required"].(bool)
-		if typ == "checkbox" {
-			b.WriteString(`<label class="fb-check"><input type="checkbox"`)
-			writeAttr(b, "name", name)
-			if req {
-				b.WriteString(" required")
-			}
-			b.WriteString("> <span>")
-			escape(b, label)
-			b.WriteString("</span></label>")
-			continue
-		}
-		b.WriteString(`<div class="fb-field"><label for="` + id + `">`)
-		escape(b, label)
-		b.WriteString("</label>")
-		switch typ {
-		case "textarea":
-			b.WriteString(`<textarea id="` + id + `"`)
-		case "select":
-			b.WriteString(`<select id="` + id + `"`)
-		default:
-			switch typ {
-			case "email", "tel", "number", "url", "password", "date", "time", "datetime-local", "search":
-			default:
-				typ = "text"
-			}
-			b.WriteString(`<input type="` + typ + `" id="` + id + `"`)
-		}
-		writeAttr(b, "name", name)
-		if ph := s.text(f, "placeholder"); ph != "" {
-			writeAttr(b, "placeholder", ph)
-		}
-		if req {
-			b.WriteString(" required")
-		}
-		switch typ {
-		case "textarea":
-			b.WriteString(` rows="4"></textarea>`)
-		case "select":
-			b.WriteByte('>')
-			for _, o := range optionsOf(f["options"]) {
-				b.WriteString("<option")
-				writeAttr(b, "value", o[0])
-				b.WriteByte('>')
-				escape(b, o[1])
-				b.WriteString("</option>")
-			}
-			b.WriteString("</select>")
-		default:
-			b.WriteByte('>')
-		}
-		b.WriteString("</div>")
+		s.formField(f, formID, i)
 	}
 	label := s.text(c.Props, "submitLabel")
 	if label == "" {
@@ -193,6 +113,99 @@ func (s *state) form(c *core.Component) {
 	b.WriteString(`<button type="submit" class="fb-button fb-button-default fb-button-md">`)
 	escape(b, label)
 	b.WriteString("</button></form>")
+}
+
+// formOutcome writes the hidden fields a post without JavaScript needs
+// and the notes its answer shows: the engine answers with a 303 back
+// here, to #<formID>-done or #<formID>-failed (core/api/forms.go).
+func (s *state) formOutcome(c *core.Component, run *action, formID string) {
+	b := &s.body
+	b.WriteString(`<input type="hidden" name="_fb_page"`)
+	writeAttr(b, "value", s.in.Path)
+	b.WriteString(`><input type="hidden" name="_fb_form" value="` + formID + `">`)
+	if c.ID != "" {
+		b.WriteString(`<input type="hidden" name="_fb_component"`)
+		writeAttr(b, "value", c.ID)
+		b.WriteByte('>')
+	}
+	done := "Thanks, we received it."
+	for _, e := range run.OnSuccess {
+		if e.Type == "toast" {
+			done = e.Message
+			break
+		}
+	}
+	b.WriteString(`<p class="fb-form-msg" id="` + formID + `-done" role="status">`)
+	escape(b, done)
+	b.WriteString(`</p><p class="fb-form-msg fb-form-failed" id="` + formID + `-failed" role="alert">Something went wrong. Please try again.</p>`)
+}
+
+// formField writes the i-th field f of a form, with its label; a field
+// without a usable name is left out.
+func (s *state) formField(f map[string]any, formID string, i int) {
+	b := &s.body
+	name := idToken(propString(f, "name"))
+	if name == "" {
+		return
+	}
+	id := formID + "-" + strconv.Itoa(i)
+	typ := propString(f, "type")
+	label := s.text(f, "label")
+	if label == "" {
+		label = name
+	}
+	req, _ := f["required"].(bool)
+	if typ == "checkbox" {
+		b.WriteString(`<label class="fb-check"><input type="checkbox"`)
+		writeAttr(b, "name", name)
+		if req {
+			b.WriteString(" required")
+		}
+		b.WriteString("> <span>")
+		escape(b, label)
+		b.WriteString("</span></label>")
+		return
+	}
+	b.WriteString(`<div class="fb-field"><label for="` + id + `">`)
+	escape(b, label)
+	b.WriteString("</label>")
+	switch typ {
+	case "textarea":
+		b.WriteString(`<textarea id="` + id + `"`)
+	case "select":
+		b.WriteString(`<select id="` + id + `"`)
+	default:
+		switch typ {
+		case "email", "tel", "number", "url", "password", "date", "time", "datetime-local", "search":
+		default:
+			typ = "text"
+		}
+		b.WriteString(`<input type="` + typ + `" id="` + id + `"`)
+	}
+	writeAttr(b, "name", name)
+	if ph := s.text(f, "placeholder"); ph != "" {
+		writeAttr(b, "placeholder", ph)
+	}
+	if req {
+		b.WriteString(" required")
+	}
+	switch typ {
+	case "textarea":
+		b.WriteString(` rows="4"></textarea>`)
+	case "select":
+		b.WriteByte('>')
+		for _, o := range optionsOf(f["options"]) {
+			b.WriteString("<option")
+			writeAttr(b, "value", o[0])
+			b.WriteByte('>')
+			escape(b, o[1])
+			b.WriteString("</option>")
+		}
+		b.WriteString("</select>")
+	default:
+		b.WriteByte('>')
+	}
+	b.WriteString("</div>")
 }
 
 // optionsOf reads select options: strings or {value, label}.
