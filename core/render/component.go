@@ -60,83 +60,8 @@ func (s *state) release() {
 	statePool.Put(s)
 }
 
-type kind int
-
-const (
-	kUnknown kind = iota
-	kDiv
-	kContainer
-	kRow
-	kColumn
-	kStack
-	kFlex
-	kGrid
-	kSection
-	kHeading
-	kText
-	kImage
-	kLink
-	kButton
-	kBadge
-	kDivider
-	kSpacer
-)
-
-func kindOf(typ string) kind {
-	switch typ {
-	case "Container":
-		return kContainer
-	case "Box":
-		return kDiv
-	case "Row":
-		return kRow
-	case "Column":
-		return kColumn
-	case "Stack":
-		return kStack
-	case "Flex":
-		return kFlex
-	case "Grid":
-		return kGrid
-	case "Section":
-		return kSection
-	case "Heading":
-		return kHeading
-	case "Text", "Paragraph":
-		return kText
-	case "Image":
-		return kImage
-	case "Link":
-		return kLink
-	case "Button":
-		return kButton
-	case "Badge":
-		return kBadge
-	case "Divider":
-		return kDivider
-	case "Spacer":
-		return kSpacer
-	}
-	return kUnknown
-}
-
-var headingTags = [...]string{"h2", "h1", "h2", "h3", "h4", "h5", "h6"}
-
-// layout components: fixed class and rule bit.
-var layouts = [...]struct {
-	class string
-	bit   int
-}{
-	kDiv:       {"", 0},
-	kContainer: {"fb-container", fixedContainer},
-	kRow:       {"fb-row", fixedRow},
-	kColumn:    {"fb-column", fixedColumn},
-	kStack:     {"fb-stack", fixedStack},
-	kFlex:      {"fb-flex", fixedFlex},
-	kGrid:      {"fb-grid", fixedGrid},
-	kSection:   {"", 0},
-}
-
+// component renders c with its type's function in registry, or as a
+// placeholder when no family registers the type.
 func (s *state) component(c *core.Component, depth int) {
 	if depth >= maxDepth {
 		return
@@ -149,98 +74,11 @@ func (s *state) component(c *core.Component, depth int) {
 		// element; it must not reach a later one.
 		defer func() { s.pendingIf = "" }()
 	}
-	k := kindOf(c.Type)
-	b := &s.body
-	switch k {
-	case kDiv, kContainer, kRow, kColumn, kStack, kFlex, kGrid, kSection:
-		l := layouts[k]
-		s.fixed |= l.bit
-		tag := "div"
-		if k == kSection {
-			tag = "section"
-		}
-		s.open(c, tag, l.class, "", s.rule(c, nil))
-		b.WriteByte('>')
-		pop := s.pushBackground(c)
-		s.children(c, depth)
-		s.dark = pop
-		closeTag(b, tag)
-
-	case kHeading:
-		level := headingLevel(c.Props["level"])
-		tag := headingTags[level]
-		s.open(c, tag, "", "", s.rule(c, typography(s, c.Props)))
-		b.WriteByte('>')
-		escape(b, s.text(c.Props, "text"))
-		closeTag(b, tag)
-
-	case kText:
-		s.open(c, "p", "", "", s.rule(c, typography(s, c.Props)))
-		b.WriteByte('>')
-		escape(b, s.text(c.Props, "text"))
-		b.WriteString("</p>")
-
-	case kImage:
-		s.image(c)
-
-	case kLink:
-		href, ok := safeHref(s.text(c.Props, "href"))
-		text := s.text(c.Props, "text")
-		if text == "" {
-			text = href
-		}
-		if !ok {
-			href = "#"
-		}
-		s.open(c, "a", "", "", s.rule(c, nil))
-		writeAttr(b, "href", href)
-		if strings.EqualFold(propString(c.Props, "target"), "_blank") {
-			b.WriteString(` target="_blank" rel="noopener noreferrer"`)
-		}
-		b.WriteByte('>')
-		escape(b, text)
-		b.WriteString("</a>")
-
-	case kButton:
-		s.button(c)
-
-	case kBadge:
-		s.fixed |= fixedBadge
-		variant := classToken(propString(c.Props, "variant"), "default")
-		s.open(c, "span", "fb-badge fb-badge-", variant, s.rule(c, nil))
-		b.WriteByte('>')
-		escape(b, s.text(c.Props, "text"))
-		b.WriteString("</span>")
-
-	case kDivider:
-		s.open(c, "hr", "", "", s.rule(c, nil))
-		b.WriteByte('>')
-
-	case kSpacer:
-		cls := s.rule(c, func(d *bytes.Buffer) {
-			v, ok := c.Props["height"]
-			if !ok {
-				v = c.Props["size"]
-			}
-			if v == nil || !s.writeDeclProp(d, cssProp{name: "height", length: true}, v) {
-				d.WriteString("height:24px;")
-			}
-		})
-		s.open(c, "div", "", "", cls)
-		b.WriteString(` aria-hidden="true"></div>`)
-
-	default:
-		if s.catalogue(c, depth) {
-			return
-		}
-		s.r.warnUnknown(c.Type)
-		s.fixed |= fixedPlaceholder
-		s.open(c, "div", "fb-placeholder", "", s.rule(c, nil))
-		writeAttr(b, "data-fb-type", c.Type)
-		b.WriteByte('>')
-		s.children(c, depth)
-		b.WriteString("</div>")
+	if render, ok := registry[c.Type]; ok {
+		render(s, c, depth)
+		return
 	}
+	s.unknown(c, depth)
 }
 
 func (s *state) children(c *core.Component, depth int) {
@@ -364,173 +202,23 @@ func propString(props map[string]any, key string) string {
 	return ""
 }
 
-func headingLevel(v any) int {
-	level := 2
-	switch x := v.(type) {
-	case string:
-		x = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(x), "h"), "H")
-		if n, err := strconv.Atoi(x); err == nil {
-			level = n
-		}
-	default:
-		if f, ok := toFloat(x); ok {
-			if f < 1 {
-				level = 1
-			} else if f > 6 {
-				level = 6
-			} else {
-				level = int(f)
-			}
-		}
-	}
-	return min(max(level, 1), 6)
+// text returns a string prop with its Liquid evaluated.
+func (s *state) text(props map[string]any, key string) string {
+	return s.liquidText(propString(props, key))
 }
 
-// image renders an Image: an <img> for a safe src, else a placeholder.
-func (s *state) image(c *core.Component) {
-	b := &s.body
-	src, ok := safeSrc(propString(c.Props, "src"))
-	alt := propString(c.Props, "alt")
-	w, h := c.Props["width"], c.Props["height"]
-	wAttr, wIsAttr := dimAttr(w)
-	hAttr, hIsAttr := dimAttr(h)
-
-	// Sizes also go into the rule even when they are attributes: author
-	// CSS such as a bundle's img{height:auto} beats attributes, and the
-	// builder means the size the image is shown at.
-	cls := s.rule(c, func(d *bytes.Buffer) {
-		s.writeDimension(d, "width", w)
-		if wIsAttr && hIsAttr && wAttr != "0" && hAttr != "0" {
-			// A fixed size keeps its proportions when max-width narrows
-			// the image on a small screen.
-			d.WriteString("aspect-ratio:" + wAttr + "/" + hAttr + ";")
-		} else {
-			s.writeDimension(d, "height", h)
+func (s *state) labelOf(props map[string]any) string {
+	for _, k := range [...]string{"label", "text", "title"} {
+		if v := s.text(props, k); v != "" {
+			return v
 		}
-		s.writeDecl(d, "objectFit", c.Props["objectFit"])
-		s.writeDecl(d, "borderRadius", c.Props["borderRadius"])
-	})
-	if !ok {
-		s.fixed |= fixedImagePlaceholder
-		s.open(c, "div", "fb-image-placeholder", "", cls)
-		b.WriteString(` role="img"`)
-		writeAttr(b, "aria-label", alt)
-		b.WriteString("></div>")
-		return
 	}
-	s.open(c, "img", "", "", cls)
-	writeAttr(b, "src", src)
-	writeAttr(b, "alt", alt)
-	if wIsAttr {
-		b.WriteString(` width="`)
-		b.WriteString(wAttr)
-		b.WriteByte('"')
-	}
-	if hIsAttr {
-		b.WriteString(` height="`)
-		b.WriteString(hAttr)
-		b.WriteByte('"')
-	}
-	b.WriteString(` loading="lazy" decoding="async">`)
+	return ""
 }
 
-func (s *state) writeDimension(d *bytes.Buffer, name string, v any) {
-	if v == nil {
-		return
-	}
-	if a, ok := dimAttr(v); ok {
-		d.WriteString(name)
-		d.WriteByte(':')
-		d.WriteString(a)
-		d.WriteString("px;")
-		return
-	}
-	s.writeDeclProp(d, cssProp{name: name, length: true}, v)
-}
-
-// dimAttr returns the digits of a width or height that is a plain
-// non-negative whole number or "NNNpx", as an img attribute takes it.
-func dimAttr(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		t := strings.TrimSuffix(strings.TrimSpace(x), "px")
-		if t == "" || len(t) > 9 {
-			return "", false
-		}
-		for i := 0; i < len(t); i++ {
-			if t[i] < '0' || t[i] > '9' {
-				return "", false
-			}
-		}
-		return t, true
-	default:
-		f, ok := toFloat(x)
-		if !ok || f < 0 || f > 1e9 || f != float64(int64(f)) {
-			return "", false
-		}
-		return strconv.FormatInt(int64(f), 10), true
-	}
-}
-
-// button renders a Button, as a link when it opens a page.
-func (s *state) button(c *core.Component) {
-	b := &s.body
-	variant := classToken(propString(c.Props, "variant"), "default")
-	size := classToken(propString(c.Props, "size"), "md")
-	label := s.text(c.Props, "label")
-	if label == "" {
-		label = s.text(c.Props, "text")
-	}
-	acts := s.actionsOf(c.Props["actionBindings"])
-	href, newTab := "", false
-	if len(acts) > 0 {
-		switch a := acts[0]; a.Type {
-		case "openPage":
-			href, newTab = a.URL, a.NewTab
-		case "scrollToSection":
-			href = "#" + a.Target
-		}
-		if len(acts) == 1 && href != "" {
-			acts = nil // a plain link does it, with or without the runtime
-		}
-	}
-	cls := s.rule(c, nil)
-	s.fixed |= fixedButton
-	onDark := variant == "default" && s.dark && !hasOwnBackground(c)
-	if onDark {
-		s.fixed |= fixedInvert
-	}
-
-	tag := "button"
-	if href != "" {
-		tag = "a"
-	}
-	s.open(c, tag, "", "", 0)
-	// class written by hand: two sanitised tokens and the generated class.
-	b.WriteString(` class="fb-button fb-button-`)
-	b.WriteString(variant)
-	b.WriteString(" fb-button-")
-	b.WriteString(size)
-	if onDark {
-		b.WriteString(" fb-on-dark")
-	}
-	if cls != 0 {
-		b.WriteString(" fb-c")
-		b.Write(strconv.AppendInt(s.num[:0], int64(cls), 10))
-	}
-	b.WriteByte('"')
-	if href != "" {
-		writeAttr(b, "href", href)
-		if newTab {
-			b.WriteString(` target="_blank" rel="noopener noreferrer"`)
-		}
-	} else {
-		b.WriteString(` type="button"`)
-	}
-	s.writeActions(b, acts)
-	b.WriteByte('>')
-	escape(b, label)
-	closeTag(b, tag)
+func (s *state) nextID() int {
+	s.ids++
+	return s.ids
 }
 
 // visible decides a component's visibilityCondition. Conditions on
@@ -565,35 +253,6 @@ func (s *state) visible(c *core.Component) bool {
 		return true
 	}
 	return s.liquidCondition(cond)
-}
-
-// textSizes maps the builder's size tokens to font sizes.
-var textSizes = map[string]string{
-	"xs": "0.75rem", "sm": "0.875rem", "base": "1rem", "md": "1rem", "lg": "1.125rem", "xl": "1.25rem",
-	"2xl": "1.5rem", "3xl": "1.875rem", "4xl": "2.25rem", "5xl": "3rem", "6xl": "3.75rem",
-}
-
-// typography turns the align, color and size props of text components into
-// declarations; style values written after them win.
-func typography(s *state, props map[string]any) func(*bytes.Buffer) {
-	_, a := props["align"]
-	_, c := props["color"]
-	_, z := props["size"]
-	if !a && !c && !z {
-		return nil
-	}
-	return func(d *bytes.Buffer) {
-		switch v := propString(props, "align"); v {
-		case "left", "center", "right", "justify":
-			d.WriteString("text-align:" + v + ";")
-		}
-		if v, ok := props["color"].(string); ok {
-			s.writeDecl(d, "color", v)
-		}
-		if v, ok := textSizes[propString(props, "size")]; ok {
-			d.WriteString("font-size:" + v + ";")
-		}
-	}
 }
 
 // rule writes the generated CSS of a component: extra declarations from

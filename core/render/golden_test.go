@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/frontbase/edge/core"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of TestGolden")
@@ -54,6 +56,7 @@ var goldenCases = []struct{ name, components string }{
 	{"Switch", `[{"id":"s","type":"Switch","props":{"label":"Notifications","name":"notify","checked":true}}]`},
 	{"Checkbox", `[{"id":"c","type":"Checkbox","props":{"label":"I agree","name":"agree"}}]`},
 	{"Radio", `[{"id":"r","type":"Radio","props":{"label":"Plan","name":"plan","value":"pro","options":[{"label":"Free","value":"free"},{"label":"Pro","value":"pro"}]}}]`},
+	{"RadioGroup", `[{"id":"r","type":"RadioGroup","props":{"label":"Size","options":[{"label":"Small","value":"s"},{"label":"Large","value":"l"}]}}]`},
 	{"Tooltip", `[{"id":"t","type":"Tooltip","props":{"text":"Hover me","content":"Hello"}}]`},
 	// landing sections
 	{"Hero", `[{"id":"h","type":"Hero","props":{"title":"Ship faster","subtitle":"Edge rendering","buttonText":"Start","buttonLink":"/signup","secondaryButtonText":"Docs","secondaryButtonLink":"/docs"}}]`},
@@ -108,15 +111,36 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestGoldenCoversCatalogue fails when a known component type has no
-// golden case.
-func TestGoldenCoversCatalogue(t *testing.T) {
-	have := map[string]bool{}
+// TestGoldenCoversRegistry fails when a registered component type has no
+// golden case of its name, or when a golden case holds a type the registry
+// does not (but for the top-level components of the "Unknown" case, which
+// shows the placeholder of an unknown type).
+func TestGoldenCoversRegistry(t *testing.T) {
+	named := map[string]bool{}
 	for _, tc := range goldenCases {
-		have[tc.name] = true
+		named[tc.name] = true
+		var walk func(cs []core.Component, root bool)
+		walk = func(cs []core.Component, root bool) {
+			for _, c := range cs {
+				_, registered := registry[c.Type]
+				unknown := tc.name == "Unknown" && root // meant to be unregistered
+				switch {
+				case unknown && registered:
+					t.Errorf("golden case Unknown renders %s, which is registered", c.Type)
+				case !unknown && !registered:
+					t.Errorf("golden case %s holds %s, which no family registers", tc.name, c.Type)
+				}
+				walk(c.Children, false)
+			}
+		}
+		walk(pageOf(t, tc.components).LayoutData.Content, true)
 	}
-	for _, typ := range catalogueTypes {
-		if !have[typ] {
+	types := catalogueTypes()
+	if len(types) != len(registry) || len(types) == 0 {
+		t.Fatalf("catalogueTypes lists %d types, the registry holds %d", len(types), len(registry))
+	}
+	for _, typ := range types {
+		if !named[typ] {
 			t.Errorf("no golden case for %s", typ)
 		}
 	}

@@ -121,19 +121,7 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	if in.Settings != nil {
 		siteName = strings.TrimSpace(in.Settings.SiteName)
 	}
-
-	title, fromSEO := strings.TrimSpace(s.liquidText(seo.Title)), true
-	if title == "" {
-		fromSEO = false
-		title = strings.TrimSpace(s.liquidText(p.Title))
-		if title == "" {
-			title = strings.TrimSpace(p.Name)
-		}
-	}
-	desc := strings.TrimSpace(s.liquidText(seo.Description))
-	if desc == "" {
-		desc = strings.TrimSpace(s.liquidText(p.Description))
-	}
+	title, fromSEO, desc := s.titleAndDescription(p, seo)
 
 	out := &s.out
 	out.WriteString(`<!doctype html><html lang="`)
@@ -149,30 +137,74 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	}
 	out.WriteString("</title>")
 	metaTag(out, "name", "description", desc)
-	if len(seo.Keywords) > 0 {
-		mark := out.Len()
-		out.WriteString(`<meta name="keywords" content="`)
-		n := 0
-		for _, k := range seo.Keywords {
-			if k = strings.TrimSpace(k); k == "" {
-				continue
-			}
-			if n > 0 {
-				out.WriteString(", ")
-			}
-			escape(out, k)
-			n++
-		}
-		if n == 0 {
-			out.Truncate(mark)
-		} else {
-			out.WriteString(`">`)
-		}
-	}
+	writeKeywords(out, seo.Keywords)
 	if !p.Public() || in.Preview {
 		out.WriteString(`<meta name="robots" content="noindex">`)
 	}
+	writeSocial(out, &in, seo, title, desc, siteName)
+	if in.Settings != nil {
+		if icon, ok := safeSrc(in.Settings.FaviconURL); ok {
+			out.WriteString(`<link rel="icon" href="`)
+			escape(out, icon)
+			out.WriteString(`">`)
+		}
+	}
+	s.writeStyles(&in)
+	if s.runtime {
+		out.WriteString(`<script src="` + runtime.JS.Path + `" defer></script>`)
+	}
+	writeTrackingHead(out, &in) // head.go
+	out.WriteString("</head>")
+}
 
+// titleAndDescription are the page's title (the SEO title, else the
+// page's title, else its name; fromSEO tells whether it was the first)
+// and description (the SEO one, else the page's), Liquid evaluated.
+func (s *state) titleAndDescription(p *core.Page, seo *core.SEOData) (title string, fromSEO bool, desc string) {
+	title, fromSEO = strings.TrimSpace(s.liquidText(seo.Title)), true
+	if title == "" {
+		fromSEO = false
+		title = strings.TrimSpace(s.liquidText(p.Title))
+		if title == "" {
+			title = strings.TrimSpace(p.Name)
+		}
+	}
+	desc = strings.TrimSpace(s.liquidText(seo.Description))
+	if desc == "" {
+		desc = strings.TrimSpace(s.liquidText(p.Description))
+	}
+	return title, fromSEO, desc
+}
+
+// writeKeywords writes the keywords meta tag, unless no keyword is left
+// once blanks are dropped.
+func writeKeywords(out *bytes.Buffer, keywords []string) {
+	if len(keywords) == 0 {
+		return
+	}
+	mark := out.Len()
+	out.WriteString(`<meta name="keywords" content="`)
+	n := 0
+	for _, k := range keywords {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if n > 0 {
+			out.WriteString(", ")
+		}
+		escape(out, k)
+		n++
+	}
+	if n == 0 {
+		out.Truncate(mark)
+	} else {
+		out.WriteString(`">`)
+	}
+}
+
+// writeSocial writes the Open Graph and Twitter card tags and the
+// canonical link: the SEO canonical, else the base URL and path.
+func writeSocial(out *bytes.Buffer, in *Input, seo *core.SEOData, title, desc, siteName string) {
 	canonical, ok := safeHTTP(seo.Canonical)
 	if !ok && in.BaseURL != "" {
 		path := in.Path
@@ -206,14 +238,14 @@ func (r *Renderer) writeHead(s *state, in Input) {
 	}
 	metaTag(out, "name", "twitter:title", title)
 	metaTag(out, "name", "twitter:description", desc)
-	if in.Settings != nil {
-		if icon, ok := safeSrc(in.Settings.FaviconURL); ok {
-			out.WriteString(`<link rel="icon" href="`)
-			escape(out, icon)
-			out.WriteString(`">`)
-		}
-	}
+}
 
+// writeStyles writes the page's cssBundle (linked or inlined), then the
+// one style block of the base and component rules in use and the
+// generated classes and media rules.
+func (s *state) writeStyles(in *Input) {
+	out := &s.out
+	p := in.Page
 	if p.CSSBundle != "" {
 		// A preview's bundle is not served under its URL (only published
 		// pages' bundles are), so a preview always inlines it.
@@ -247,11 +279,6 @@ func (r *Renderer) writeHead(s *state, in Input) {
 		// Without the runtime, client-decided elements show.
 		out.WriteString(`<noscript><style>[data-fb-if]:not([data-fb-show]){display:revert!important}</style></noscript>`)
 	}
-	if s.runtime {
-		out.WriteString(`<script src="` + runtime.JS.Path + `" defer></script>`)
-	}
-	writeTrackingHead(out, &in) // head.go
-	out.WriteString("</head>")
 }
 
 func writeMedia(out *bytes.Buffer, open string, rules *bytes.Buffer) {

@@ -39,6 +39,22 @@ var triggerKinds = []string{"manual", "http_webhook", "scheduled", "data_change"
 func Parse(w *core.Workflow) (*Graph, *Issues) {
 	is := &Issues{}
 	g := &Graph{Workflow: w, byID: map[string]*Node{}, in: map[string][]Edge{}, out: map[string][]Edge{}, tmpl: map[string]*template{}}
+	g.parseHeader(w, is)
+	g.parseNodes(w, is)
+	g.parseEdges(w, is)
+	g.sort(is)
+	if len(g.order) == len(g.Nodes) {
+		g.plan = g.buildPlan()
+	}
+	if g.Trigger != nil && len(is.Errors) == 0 {
+		g.warnUnreachable(is)
+	}
+	return g, is
+}
+
+// parseHeader checks the workflow's id and trigger kinds and reads its
+// settings.
+func (g *Graph) parseHeader(w *core.Workflow, is *Issues) {
 	if w.ID == "" {
 		is.errorf("id", "required")
 	}
@@ -53,63 +69,79 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 		}
 	}
 	g.Opts = parseSettings(g.Settings, is) // settings.go
+}
 
+// parseNodes decodes the nodes, adds those with a new id to g and checks
+// that there is exactly one trigger.
+func (g *Graph) parseNodes(w *core.Workflow, is *Issues) {
 	var nodes []rawNode
 	if err := json.Unmarshal(orNull(w.Nodes), &nodes); err != nil {
 		is.errorf("nodes", "expected a list of nodes")
 	}
 	for i, rn := range nodes {
-		path := fmt.Sprintf("nodes[%d]", i)
-		n := &Node{ID: rn.ID, Type: rn.Type, path: path, index: i}
-		raw := rn.Inputs
-		if rn.Data != nil {
-			n.Label = rn.Data.Label
-			if rn.Data.Type != "" {
-				n.Type = rn.Data.Type
-			}
-			if len(rn.Data.Inputs) > 0 && string(rn.Data.Inputs) != "null" || len(raw) == 0 || string(raw) == "null" {
-				raw = rn.Data.Inputs
-				path += ".data"
-			}
-		}
-		inputs, err := decodeInputs(raw)
-		if err != nil {
-			is.errorf(path+".inputs", "%v", err)
-		}
-		n.Inputs = inputs
-		switch {
-		case n.ID == "":
-			is.errorf(fmt.Sprintf("nodes[%d].id", i), "required")
-			continue
-		case g.byID[n.ID] != nil:
-			is.errorf(fmt.Sprintf("nodes[%d].id", i), "duplicate node id %q", n.ID)
-			continue
-		}
-		g.byID[n.ID] = n
-		g.Nodes = append(g.Nodes, n)
-		n.path = path
-		switch {
-		case n.Type == "":
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "required")
-		case triggerTypes[n.Type] != "":
-			if g.Trigger != nil {
-				is.errorf(fmt.Sprintf("nodes[%d].type", i), "a workflow has exactly one trigger; %q is already the trigger", g.Trigger.ID)
-			} else {
-				g.Trigger = n
-			}
-		case unsupported[n.Type] != "":
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "%s", unsupported[n.Type])
-		case !actionTypes[n.Type]:
-			is.errorf(fmt.Sprintf("nodes[%d].type", i), "unknown node type %q", n.Type)
-		}
-		g.checkInputs(n, is)
+		g.addNode(i, rn, is)
 	}
 	if len(nodes) > 0 && g.Trigger == nil {
 		is.errorf("nodes", "a workflow needs one trigger node (%s)", strings.Join(sortedKeys(triggerTypes), ", "))
 	} else if len(nodes) == 0 {
 		is.errorf("nodes", "a workflow needs at least a trigger node")
 	}
+}
 
+// addNode decodes the i-th node (its inputs from data.inputs when the
+// builder put them there), refuses a missing or duplicate id, and checks
+// its type and inputs.
+func (g *Graph) addNode(i int, rn rawNode, is *Issues) {
+	path := fmt.Sprintf("nodes[%d]", i)
+	n := &Node{ID: rn.ID, Type: rn.Type, path: path, index: i}
+	raw := rn.Inputs
+	if rn.Data != nil {
+		n.Label = rn.Data.Label
+		if rn.Data.Type != "" {
+			n.Type = rn.Data.Type
+		}
+		if len(rn.Data.Inputs) > 0 && string(rn.Data.Inputs) != "null" || len(raw) == 0 || string(raw) == "null" {
+			raw = rn.Data.Inputs
+			path += ".data"
+		}
+	}
+	inputs, err := decodeInputs(raw)
+	if err != nil {
+		is.errorf(path+".inputs", "%v", err)
+	}
+	n.Inputs = inputs
+	switch {
+	case n.ID == "":
+		is.errorf(fmt.Sprintf("nodes[%d].id", i), "required")
+		return
+	case g.byID[n.ID] != nil:
+		is.errorf(fmt.Sprintf("nodes[%d].id", i), "duplicate node id %q", n.ID)
+		return
+	}
+	g.byID[n.ID] = n
+	g.Nodes = append(g.Nodes, n)
+	n.path = path
+	switch {
+	case n.Type == "":
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "required")
+	case triggerTypes[n.Type] != "":
+		if g.Trigger != nil {
+			is.errorf(fmt.Sprintf("nodes[%d].type", i), "a workflow has exactly one trigger; %q is already the trigger", g.Trigger.ID)
+		} else {
+			g.Trigger = n
+		}
+	case unsupported[n.Type] != "":
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "%s", unsupported[n.Type])
+	case !actionTypes[n.Type]:
+		is.errorf(fmt.Sprintf("nodes[%d].type", i), "unknown node type %q", n.Type)
+	}
+	g.checkInputs(n, is)
+}
+
+// parseEdges decodes the edges and links the nodes they join; an edge to
+// a node that does not exist, into the trigger or from a condition route
+// that does not exist is an error.
+func (g *Graph) parseEdges(w *core.Workflow, is *Issues) {
 	var edges []rawEdge
 	if err := json.Unmarshal(orNull(w.Edges), &edges); err != nil {
 		is.errorf("edges", "expected a list of edges")
@@ -139,20 +171,17 @@ func Parse(w *core.Workflow) (*Graph, *Issues) {
 		g.out[e.Source] = append(g.out[e.Source], e)
 		g.in[e.Target] = append(g.in[e.Target], e)
 	}
-	g.sort(is)
-	if len(g.order) == len(g.Nodes) {
-		g.plan = g.buildPlan()
-	}
-	if g.Trigger != nil && len(is.Errors) == 0 {
-		seen := map[string]bool{}
-		g.reach(g.Trigger.ID, seen)
-		for _, n := range g.Nodes {
-			if !seen[n.ID] {
-				is.warnf(fmt.Sprintf("nodes[%d]", n.index), "node %q is not reachable from the trigger and will never run", n.ID)
-			}
+}
+
+// warnUnreachable warns of every node the trigger does not lead to.
+func (g *Graph) warnUnreachable(is *Issues) {
+	seen := map[string]bool{}
+	g.reach(g.Trigger.ID, seen)
+	for _, n := range g.Nodes {
+		if !seen[n.ID] {
+			is.warnf(fmt.Sprintf("nodes[%d]", n.index), "node %q is not reachable from the trigger and will never run", n.ID)
 		}
 	}
-	return g, is
 }
 
 func orNull(b json.RawMessage) json.RawMessage {
@@ -253,97 +282,25 @@ var transformOps = []string{"setFields", "extractField", "renameFields", "keepFi
 // checkInputs checks a node's required inputs and compiles every template.
 func (g *Graph) checkInputs(n *Node, is *Issues) {
 	p := n.path + ".inputs."
-	need := func(names ...string) {
-		for _, name := range names {
-			if v, ok := n.Inputs[name]; !ok || v == nil || v == "" {
-				is.errorf(p+name, "required for %s", n.Type)
-			}
-		}
-	}
-	oneOf := func(name, def string, allowed ...string) string {
-		v := str(n.Inputs[name])
-		if v == "" {
-			return def
-		}
-		if !slices.Contains(allowed, v) {
-			is.errorf(p+name, "%q is not one of %s", v, strings.Join(allowed, ", "))
-		}
-		return v
-	}
+	c := inputCheck{n: n, p: p, is: is}
 	switch n.Type {
 	case "webhook_trigger":
-		oneOf("httpMethod", "POST", "GET", "POST", "PUT", "DELETE", "PATCH")
-		switch oneOf("authentication", "none", "none", "header", "basic") {
-		case "header":
-			need("headerName", "headerValue")
-		case "basic":
-			need("username", "password")
-		}
+		c.webhookTrigger()
 	case "schedule_trigger":
-		mode := oneOf("mode", "interval", "interval", "cron")
-		if _, err := parseSchedule(n); err != nil {
-			field := map[string]string{"interval": "intervalSeconds", "cron": "cronExpression"}[mode]
-			if strings.HasPrefix(err.Error(), "timezone") {
-				field = "timezone"
-			}
-			is.errorf(p+field, "%v", err)
-		}
+		c.scheduleTrigger()
 	case "http_request":
-		need("url")
-		oneOf("method", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
-		switch oneOf("authentication", "none", "none", "basicAuth", "bearerToken", "headerAuth") {
-		case "basicAuth":
-			need("username")
-		case "bearerToken":
-			need("bearerToken")
-		case "headerAuth":
-			need("headerAuthName")
-		}
-		oneOf("contentType", "json", "json", "form-data", "x-www-form-urlencoded", "raw")
+		c.httpRequest()
 	case "transform":
-		op := str(n.Inputs["operation"])
-		switch {
-		case op == "":
-			is.errorf(p+"operation", "required for transform")
-		case op == "customCode":
-			checkCustomCode(n, p, is) // customcode.go
-		case !slices.Contains(transformOps, op):
-			is.errorf(p+"operation", "%q is not one of %s", op, strings.Join(transformOps, ", "))
-		case op == "extractField":
-			need("extractPath")
-		case op == "filterItems":
-			need("filterField")
-			oneOf("filterOperator", "equals", filterOperators...)
-		case op == "sortItems":
-			need("sortField")
-		}
+		c.transform()
 	case "condition":
-		rs := routesOf(n)
-		if len(rs) == 0 {
-			is.errorf(p+"conditions", "a condition needs at least one route")
-		}
-		for i, r := range rs {
-			rp := fmt.Sprintf("%sconditions[%d]", p, i)
-			if r.Name == "" && r.ID == "" {
-				is.errorf(rp+".name", "required")
-			}
-			if !slices.Contains(operators, r.Operator) {
-				is.errorf(rp+".operator", "%q is not one of %s", r.Operator, strings.Join(operators, ", "))
-			}
-			if r.Operator == "regex" && !hasTemplate(str(r.Value)) {
-				if _, err := regexp.Compile(str(r.Value)); err != nil {
-					is.errorf(rp+".value", "not a valid regular expression: %v", err)
-				}
-			}
-		}
-		oneOf("fallbackBehavior", "else", "else", "stop", "error")
+		c.condition()
 	case "log":
-		oneOf("level", "info", "info", "warn", "error", "debug")
+		c.oneOf("level", "info", "info", "warn", "error", "debug")
 	case "set_variable":
-		need("key")
-		oneOf("scope", "local", "local", "session", "cookies", "url")
+		c.need("key")
+		c.oneOf("scope", "local", "local", "session", "cookies", "url")
 	case "redirect":
-		need("url")
+		c.need("url")
 	case "data_request":
 		checkDataRequest(n, p, is)
 	case "data_change_trigger":
@@ -355,6 +312,113 @@ func (g *Graph) checkInputs(n *Node, is *Issues) {
 		}
 		g.compileAll(n.Inputs[name], p+name, is)
 	}
+}
+
+// inputCheck checks the inputs of one node at deploy, naming each error
+// by the input's path (p is the node's "nodes[i].inputs.").
+type inputCheck struct {
+	n  *Node
+	p  string
+	is *Issues
+}
+
+// need reports each of names that is missing, null or empty.
+func (c inputCheck) need(names ...string) {
+	for _, name := range names {
+		if v, ok := c.n.Inputs[name]; !ok || v == nil || v == "" {
+			c.is.errorf(c.p+name, "required for %s", c.n.Type)
+		}
+	}
+}
+
+// oneOf returns input name, def when unset, reporting a value not in
+// allowed.
+func (c inputCheck) oneOf(name, def string, allowed ...string) string {
+	v := str(c.n.Inputs[name])
+	if v == "" {
+		return def
+	}
+	if !slices.Contains(allowed, v) {
+		c.is.errorf(c.p+name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	return v
+}
+
+func (c inputCheck) webhookTrigger() {
+	c.oneOf("httpMethod", "POST", "GET", "POST", "PUT", "DELETE", "PATCH")
+	switch c.oneOf("authentication", "none", "none", "header", "basic") {
+	case "header":
+		c.need("headerName", "headerValue")
+	case "basic":
+		c.need("username", "password")
+	}
+}
+
+func (c inputCheck) scheduleTrigger() {
+	mode := c.oneOf("mode", "interval", "interval", "cron")
+	if _, err := parseSchedule(c.n); err != nil {
+		field := map[string]string{"interval": "intervalSeconds", "cron": "cronExpression"}[mode]
+		if strings.HasPrefix(err.Error(), "timezone") {
+			field = "timezone"
+		}
+		c.is.errorf(c.p+field, "%v", err)
+	}
+}
+
+func (c inputCheck) httpRequest() {
+	c.need("url")
+	c.oneOf("method", "GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
+	switch c.oneOf("authentication", "none", "none", "basicAuth", "bearerToken", "headerAuth") {
+	case "basicAuth":
+		c.need("username")
+	case "bearerToken":
+		c.need("bearerToken")
+	case "headerAuth":
+		c.need("headerAuthName")
+	}
+	c.oneOf("contentType", "json", "json", "form-data", "x-www-form-urlencoded", "raw")
+}
+
+func (c inputCheck) transform() {
+	switch op := str(c.n.Inputs["operation"]); {
+	case op == "":
+		c.is.errorf(c.p+"operation", "required for transform")
+	case op == "customCode":
+		checkCustomCode(c.n, c.p, c.is) // customcode.go
+	case !slices.Contains(transformOps, op):
+		c.is.errorf(c.p+"operation", "%q is not one of %s", op, strings.Join(transformOps, ", "))
+	case op == "extractField":
+		c.need("extractPath")
+	case op == "filterItems":
+		c.need("filterField")
+		c.oneOf("filterOperator", "equals", filterOperators...)
+	case op == "sortItems":
+		c.need("sortField")
+	}
+}
+
+// condition checks every route (a name or id, a known operator, a regular
+// expression that compiles unless it is a template) and the fallback.
+func (c inputCheck) condition() {
+	rs := routesOf(c.n)
+	if len(rs) == 0 {
+		c.is.errorf(c.p+"conditions", "a condition needs at least one route")
+	}
+	for i, r := range rs {
+		rp := fmt.Sprintf("%sconditions[%d]", c.p, i)
+		if r.Name == "" && r.ID == "" {
+			c.is.errorf(rp+".name", "required")
+		}
+		if !slices.Contains(operators, r.Operator) {
+			c.is.errorf(rp+".operator", "%q is not one of %s", r.Operator, strings.Join(operators, ", "))
+		}
+		if r.Operator == "regex" && !hasTemplate(str(r.Value)) {
+			if _, err := regexp.Compile(str(r.Value)); err != nil {
+				c.is.errorf(rp+".value", "not a valid regular expression: %v", err)
+			}
+		}
+	}
+	c.oneOf("fallbackBehavior", "else", "else", "stop", "error")
 }
 
 // compileAll compiles every template inside v.

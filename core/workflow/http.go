@@ -188,84 +188,20 @@ func NewHTTPClient(allow *AllowList) *http.Client {
 	}
 }
 
+// httpRequest runs an httpRequest node: it builds the request from the
+// node's inputs, sends it through the run's (SSRF-guarded) client and
+// answers {data, status, headers}.
 func (st *run) httpRequest(n *Node, sc scope) (any, error) {
-	rawURL, err := st.inputStr(n, "url", sc)
+	u, err := st.requestURL(n, sc)
 	if err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("url %q is not an absolute http(s) URL", rawURL)
-	}
 	method := strings.ToUpper(cmp.Or(str(n.Inputs["method"]), "GET"))
-	if truthy(n.Inputs["sendQuery"]) || n.Inputs["queryParameters"] != nil {
-		qs, err := st.pairs(n, "queryParameters", sc)
-		if err != nil {
-			return nil, err
-		}
-		q := u.Query()
-		for _, kv := range qs {
-			q.Add(kv[0], kv[1])
-		}
-		u.RawQuery = q.Encode()
-	}
 	var body io.Reader
 	contentType := ""
 	if truthy(n.Inputs["sendBody"]) && method != "GET" && method != "HEAD" {
-		switch cmp.Or(str(n.Inputs["contentType"]), "json") {
-		case "json":
-			v, err := st.document(n, "body", sc)
-			if err != nil {
-				return nil, err
-			}
-			if v == nil && n.Inputs["bodyParameters"] != nil {
-				ps, err := st.pairsAny(n, "bodyParameters", sc)
-				if err != nil {
-					return nil, err
-				}
-				m := map[string]any{}
-				for _, p := range ps {
-					m[p.k] = p.v
-				}
-				v = m
-			}
-			b, ok := v.(string)
-			if !ok {
-				enc, err := json.Marshal(v)
-				if err != nil {
-					return nil, fmt.Errorf("body cannot be encoded as JSON: %v", err)
-				}
-				b = string(enc)
-			}
-			body, contentType = strings.NewReader(b), "application/json"
-		case "x-www-form-urlencoded":
-			ps, err := st.pairs(n, "bodyParameters", sc)
-			if err != nil {
-				return nil, err
-			}
-			form := url.Values{}
-			for _, p := range ps {
-				form.Add(p[0], p[1])
-			}
-			body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
-		case "form-data":
-			ps, err := st.pairs(n, "bodyParameters", sc)
-			if err != nil {
-				return nil, err
-			}
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			for _, p := range ps {
-				mw.WriteField(p[0], p[1])
-			}
-			mw.Close()
-			body, contentType = &buf, mw.FormDataContentType()
-		case "raw":
-			s, err := st.inputStr(n, "body", sc)
-			if err != nil {
-				return nil, err
-			}
-			body, contentType = strings.NewReader(s), cmp.Or(str(n.Inputs["rawContentType"]), "text/plain")
+		if body, contentType, err = st.requestBody(n, sc); err != nil {
+			return nil, err
 		}
 	}
 	timeout := defaultRequestTimeout
@@ -284,43 +220,166 @@ func (st *run) httpRequest(n *Node, sc scope) (any, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if truthy(n.Inputs["sendHeaders"]) || n.Inputs["headers"] != nil {
-		hs, err := st.pairs(n, "headers", sc)
+	if err := st.requestHeaders(req, n, sc); err != nil {
+		return nil, err
+	}
+	if err := st.authenticate(req, n, sc); err != nil {
+		return nil, err
+	}
+	return st.send(req, method, u, timeout)
+}
+
+// requestURL reads the node's url, which must be absolute http(s), and
+// adds its query parameters.
+func (st *run) requestURL(n *Node, sc scope) (*url.URL, error) {
+	rawURL, err := st.inputStr(n, "url", sc)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("url %q is not an absolute http(s) URL", rawURL)
+	}
+	if truthy(n.Inputs["sendQuery"]) || n.Inputs["queryParameters"] != nil {
+		qs, err := st.pairs(n, "queryParameters", sc)
 		if err != nil {
 			return nil, err
 		}
-		for _, kv := range hs {
-			req.Header.Set(kv[0], kv[1])
+		q := u.Query()
+		for _, kv := range qs {
+			q.Add(kv[0], kv[1])
 		}
+		u.RawQuery = q.Encode()
 	}
+	return u, nil
+}
+
+// requestBody encodes the node's body as its contentType says (json by
+// default) and returns it with its Content-Type; nil and "" for a
+// contentType it does not know.
+func (st *run) requestBody(n *Node, sc scope) (io.Reader, string, error) {
+	switch cmp.Or(str(n.Inputs["contentType"]), "json") {
+	case "json":
+		b, err := st.jsonBody(n, sc)
+		if err != nil {
+			return nil, "", err
+		}
+		return strings.NewReader(b), "application/json", nil
+	case "x-www-form-urlencoded":
+		ps, err := st.pairs(n, "bodyParameters", sc)
+		if err != nil {
+			return nil, "", err
+		}
+		form := url.Values{}
+		for _, p := range ps {
+			form.Add(p[0], p[1])
+		}
+		return strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", nil
+	case "form-data":
+		ps, err := st.pairs(n, "bodyParameters", sc)
+		if err != nil {
+			return nil, "", err
+		}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, p := range ps {
+			mw.WriteField(p[0], p[1])
+		}
+		mw.Close()
+		return &buf, mw.FormDataContentType(), nil
+	case "raw":
+		s, err := st.inputStr(n, "body", sc)
+		if err != nil {
+			return nil, "", err
+		}
+		return strings.NewReader(s), cmp.Or(str(n.Inputs["rawContentType"]), "text/plain"), nil
+	}
+	return nil, "", nil
+}
+
+// jsonBody is the body document, or else an object of the body
+// parameters, as JSON text; a string document is sent as it is.
+func (st *run) jsonBody(n *Node, sc scope) (string, error) {
+	v, err := st.document(n, "body", sc)
+	if err != nil {
+		return "", err
+	}
+	if v == nil && n.Inputs["bodyParameters"] != nil {
+		ps, err := st.pairsAny(n, "bodyParameters", sc)
+		if err != nil {
+			return "", err
+		}
+		m := map[string]any{}
+		for _, p := range ps {
+			m[p.k] = p.v
+		}
+		v = m
+	}
+	b, ok := v.(string)
+	if !ok {
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("body cannot be encoded as JSON: %v", err)
+		}
+		b = string(enc)
+	}
+	return b, nil
+}
+
+// requestHeaders sets the node's headers on req.
+func (st *run) requestHeaders(req *http.Request, n *Node, sc scope) error {
+	if !truthy(n.Inputs["sendHeaders"]) && n.Inputs["headers"] == nil {
+		return nil
+	}
+	hs, err := st.pairs(n, "headers", sc)
+	if err != nil {
+		return err
+	}
+	for _, kv := range hs {
+		req.Header.Set(kv[0], kv[1])
+	}
+	return nil
+}
+
+// authenticate sets the credentials of the node's authentication (basic,
+// bearer token or a header of its own) on req.
+func (st *run) authenticate(req *http.Request, n *Node, sc scope) error {
 	switch str(n.Inputs["authentication"]) {
 	case "basicAuth":
 		user, err := st.inputStr(n, "username", sc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pass, err := st.inputStr(n, "password", sc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.SetBasicAuth(user, pass)
 	case "bearerToken":
 		tok, err := st.inputStr(n, "bearerToken", sc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	case "headerAuth":
 		name, err := st.inputStr(n, "headerAuthName", sc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		val, err := st.inputStr(n, "headerAuthValue", sc)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.Header.Set(name, val)
 	}
+	return nil
+}
+
+// send does req (whose context ends after timeout) and reads at most
+// MaxResponseBytes of the answer into {data, status, headers}: data is the
+// decoded JSON of a JSON response, else the text. Errors name method and u
+// without its password.
+func (st *run) send(req *http.Request, method string, u *url.URL, timeout time.Duration) (any, error) {
 	client := st.r.HTTP
 	if client == nil {
 		client = defaultClient

@@ -187,6 +187,14 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
 	st.loadSecrets()
+	st.schedule(r.parallelFor(g))
+	st.seal(ctx, triggerType)
+	return st.exec
+}
+
+// parallelFor is how many nodes of g may run at once: the Runner's bound,
+// lowered by the workflow's maxParallel setting.
+func (r *Runner) parallelFor(g *Graph) int {
 	bound := r.Parallel
 	if bound <= 0 {
 		bound = DefaultParallel
@@ -194,6 +202,13 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	if p, ok := number(g.Settings["maxParallel"]); ok && p >= 1 && int(p) < bound {
 		bound = int(p)
 	}
+	return bound
+}
+
+// schedule runs the nodes, at most bound at a time, until every node is
+// recorded (run, skipped or failed) in topological order.
+func (st *run) schedule(bound int) {
+	g, pl, n := st.g, st.plan, len(st.g.order)
 	buf := make([]int, 2*n) // ready and waiting each hold at most n
 	st.ready, st.waiting = buf[:0:n], buf[n:n]
 	for i := range st.slots {
@@ -224,6 +239,11 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 		st.finish(d.i, true, d.out, d.err, d.dur)
 		st.record()
 	}
+}
+
+// seal ends the execution record: its end time and status, its result and
+// logs within their bounds, and no secret left in it.
+func (st *run) seal(ctx context.Context, triggerType string) {
 	st.exec.EndedAt = time.Now().UTC()
 	st.exec.Status = core.ExecCompleted
 	if st.failed != nil {
@@ -243,7 +263,6 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 			StartedAt: st.exec.StartedAt, EndedAt: st.exec.EndedAt, Error: "the execution record could not be cleared of secrets",
 			VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{}, NodeExecutions: []core.NodeExecution{}}
 	}
-	return st.exec
 }
 
 // decide settles the ready nodes, lowest position first: skipped (an

@@ -15,125 +15,29 @@ import (
 func (st *run) transform(n *Node, input any, sc scope) (any, error) {
 	op := str(n.Inputs["operation"])
 	var data any
+	var err error
 	switch op {
 	case "setFields":
-		fields, err := st.pairsAny(n, "fieldsToSet", sc)
-		if err != nil {
-			return nil, err
-		}
-		data = eachObject(input, func(m map[string]any) map[string]any {
-			for _, kv := range fields {
-				m[kv.k] = kv.v
-			}
-			return m
-		})
+		data, err = st.setFields(n, input, sc)
 	case "extractField":
-		path, err := st.inputStr(n, "extractPath", sc)
-		if err != nil {
-			return nil, err
-		}
-		data = lookup(input, strings.TrimPrefix(strings.TrimPrefix(path, "$input."), "$json."))
+		data, err = st.extractField(n, input, sc)
 	case "renameFields":
-		pairs, err := st.pairs(n, "fieldsToRename", sc)
-		if err != nil {
-			return nil, err
-		}
-		data = eachObject(input, func(m map[string]any) map[string]any {
-			for _, kv := range pairs {
-				if v, ok := m[kv[0]]; ok {
-					delete(m, kv[0])
-					m[kv[1]] = v
-				}
-			}
-			return m
-		})
+		data, err = st.renameFields(n, input, sc)
 	case "keepFields", "removeFields":
-		list, err := st.inputStr(n, op, sc)
-		if err != nil {
-			return nil, err
-		}
-		if list == "" {
-			list, _ = st.inputStr(n, "fields", sc)
-		}
-		names := splitList(list)
-		data = eachObject(input, func(m map[string]any) map[string]any {
-			for k := range m {
-				if slices.Contains(names, k) != (op == "keepFields") {
-					delete(m, k)
-				}
-			}
-			return m
-		})
+		data, err = st.selectFields(n, op, input, sc)
 	case "filterItems":
-		field, err := st.inputStr(n, "filterField", sc)
-		if err != nil {
-			return nil, err
-		}
-		want, err := st.input(n, "filterValue", sc)
-		if err != nil {
-			return nil, err
-		}
-		operator := cmp.Or(str(n.Inputs["filterOperator"]), "equals")
-		var out []any
-		for _, item := range itemsOf(input) {
-			ok, err := compare(operator, lookup(item, field), want)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, item)
-			}
-		}
-		data = orEmpty(out)
+		data, err = st.filterItems(n, input, sc)
 	case "sortItems":
-		field, err := st.inputStr(n, "sortField", sc)
-		if err != nil {
-			return nil, err
-		}
-		desc := strings.EqualFold(str(n.Inputs["sortOrder"]), "desc") || strings.EqualFold(str(n.Inputs["sortOrder"]), "descending")
-		out := slices.Clone(itemsOf(input))
-		slices.SortStableFunc(out, func(a, b any) int {
-			x, y := lookup(a, field), lookup(b, field)
-			var c int
-			if fx, ok := number(x); ok {
-				if fy, ok := number(y); ok {
-					c = cmp.Compare(fx, fy)
-				} else {
-					c = strings.Compare(textOf(x), textOf(y))
-				}
-			} else {
-				c = strings.Compare(textOf(x), textOf(y))
-			}
-			if desc {
-				return -c
-			}
-			return c
-		})
-		data = orEmpty(out)
+		data, err = st.sortItems(n, input, sc)
 	case "limitItems":
-		limit, err := st.intInput(n, "limitCount", sc, -1)
-		if err != nil {
-			return nil, err
-		}
-		skip, err := st.intInput(n, "skipCount", sc, 0)
-		if err != nil {
-			return nil, err
-		}
-		items := itemsOf(input)
-		skip = min(max(skip, 0), len(items))
-		items = items[skip:]
-		if limit >= 0 && limit < len(items) {
-			items = items[:limit]
-		}
-		data = orEmpty(items)
+		data, err = st.limitItems(n, input, sc)
 	case "customCode":
-		out, err := st.customCode(n, input, sc) // customcode.go
-		if err != nil {
-			return nil, err
-		}
-		data = out
+		data, err = st.customCode(n, input, sc) // customcode.go
 	default:
 		return nil, fmt.Errorf("operation %q is not supported", op)
+	}
+	if err != nil {
+		return nil, err
 	}
 	count := 1
 	switch t := data.(type) {
@@ -143,6 +47,142 @@ func (st *run) transform(n *Node, input any, sc scope) (any, error) {
 		count = 0
 	}
 	return map[string]any{"data": data, "count": count}, nil
+}
+
+// setFields sets fieldsToSet on every object of input.
+func (st *run) setFields(n *Node, input any, sc scope) (any, error) {
+	fields, err := st.pairsAny(n, "fieldsToSet", sc)
+	if err != nil {
+		return nil, err
+	}
+	return eachObject(input, func(m map[string]any) map[string]any {
+		for _, kv := range fields {
+			m[kv.k] = kv.v
+		}
+		return m
+	}), nil
+}
+
+// extractField is the value at extractPath ($input. or $json. optional).
+func (st *run) extractField(n *Node, input any, sc scope) (any, error) {
+	path, err := st.inputStr(n, "extractPath", sc)
+	if err != nil {
+		return nil, err
+	}
+	return lookup(input, strings.TrimPrefix(strings.TrimPrefix(path, "$input."), "$json.")), nil
+}
+
+// renameFields renames the fields of fieldsToRename (from, to) on every
+// object of input that has them.
+func (st *run) renameFields(n *Node, input any, sc scope) (any, error) {
+	pairs, err := st.pairs(n, "fieldsToRename", sc)
+	if err != nil {
+		return nil, err
+	}
+	return eachObject(input, func(m map[string]any) map[string]any {
+		for _, kv := range pairs {
+			if v, ok := m[kv[0]]; ok {
+				delete(m, kv[0])
+				m[kv[1]] = v
+			}
+		}
+		return m
+	}), nil
+}
+
+// selectFields keeps (op keepFields) or removes (removeFields) the listed
+// fields of every object of input; the list is the op's input, else fields.
+func (st *run) selectFields(n *Node, op string, input any, sc scope) (any, error) {
+	list, err := st.inputStr(n, op, sc)
+	if err != nil {
+		return nil, err
+	}
+	if list == "" {
+		list, _ = st.inputStr(n, "fields", sc)
+	}
+	names := splitList(list)
+	return eachObject(input, func(m map[string]any) map[string]any {
+		for k := range m {
+			if slices.Contains(names, k) != (op == "keepFields") {
+				delete(m, k)
+			}
+		}
+		return m
+	}), nil
+}
+
+// filterItems keeps the items whose filterField compares to filterValue
+// with filterOperator (equals by default).
+func (st *run) filterItems(n *Node, input any, sc scope) (any, error) {
+	field, err := st.inputStr(n, "filterField", sc)
+	if err != nil {
+		return nil, err
+	}
+	want, err := st.input(n, "filterValue", sc)
+	if err != nil {
+		return nil, err
+	}
+	operator := cmp.Or(str(n.Inputs["filterOperator"]), "equals")
+	var out []any
+	for _, item := range itemsOf(input) {
+		ok, err := compare(operator, lookup(item, field), want)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, item)
+		}
+	}
+	return orEmpty(out), nil
+}
+
+// sortItems sorts the items by sortField, stably: numbers by value when
+// both are numbers, anything else by its text.
+func (st *run) sortItems(n *Node, input any, sc scope) (any, error) {
+	field, err := st.inputStr(n, "sortField", sc)
+	if err != nil {
+		return nil, err
+	}
+	desc := strings.EqualFold(str(n.Inputs["sortOrder"]), "desc") || strings.EqualFold(str(n.Inputs["sortOrder"]), "descending")
+	out := slices.Clone(itemsOf(input))
+	slices.SortStableFunc(out, func(a, b any) int {
+		x, y := lookup(a, field), lookup(b, field)
+		var c int
+		if fx, ok := number(x); ok {
+			if fy, ok := number(y); ok {
+				c = cmp.Compare(fx, fy)
+			} else {
+				c = strings.Compare(textOf(x), textOf(y))
+			}
+		} else {
+			c = strings.Compare(textOf(x), textOf(y))
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	return orEmpty(out), nil
+}
+
+// limitItems skips skipCount items and keeps at most limitCount of the
+// rest (all when limitCount is negative or unset).
+func (st *run) limitItems(n *Node, input any, sc scope) (any, error) {
+	limit, err := st.intInput(n, "limitCount", sc, -1)
+	if err != nil {
+		return nil, err
+	}
+	skip, err := st.intInput(n, "skipCount", sc, 0)
+	if err != nil {
+		return nil, err
+	}
+	items := itemsOf(input)
+	skip = min(max(skip, 0), len(items))
+	items = items[skip:]
+	if limit >= 0 && limit < len(items) {
+		items = items[:limit]
+	}
+	return orEmpty(items), nil
 }
 
 func orEmpty(l []any) []any {

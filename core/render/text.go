@@ -1,0 +1,142 @@
+package render
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/frontbase/edge/core"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// textComponents are the components that show text.
+var textComponents = map[string]renderFunc{
+	"Text":            leaf((*state).paragraph),
+	"Paragraph":       leaf((*state).paragraph),
+	"Heading":         leaf((*state).heading),
+	"Badge":           leaf((*state).badge),
+	"Label":           leaf((*state).label),
+	"MarkdownContent": leaf((*state).markdownContent),
+}
+
+func (s *state) paragraph(c *core.Component) {
+	b := &s.body
+	s.open(c, "p", "", "", s.rule(c, typography(s, c.Props)))
+	b.WriteByte('>')
+	escape(b, s.text(c.Props, "text"))
+	b.WriteString("</p>")
+}
+
+var headingTags = [...]string{"h2", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+func (s *state) heading(c *core.Component) {
+	b := &s.body
+	level := headingLevel(c.Props["level"])
+	tag := headingTags[level]
+	s.open(c, tag, "", "", s.rule(c, typography(s, c.Props)))
+	b.WriteByte('>')
+	escape(b, s.text(c.Props, "text"))
+	closeTag(b, tag)
+}
+
+func headingLevel(v any) int {
+	level := 2
+	switch x := v.(type) {
+	case string:
+		x = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(x), "h"), "H")
+		if n, err := strconv.Atoi(x); err == nil {
+			level = n
+		}
+	default:
+		if f, ok := toFloat(x); ok {
+			if f < 1 {
+				level = 1
+			} else if f > 6 {
+				level = 6
+			} else {
+				level = int(f)
+			}
+		}
+	}
+	return min(max(level, 1), 6)
+}
+
+func (s *state) badge(c *core.Component) {
+	b := &s.body
+	s.fixed |= fixedBadge
+	variant := classToken(propString(c.Props, "variant"), "default")
+	s.open(c, "span", "fb-badge fb-badge-", variant, s.rule(c, nil))
+	b.WriteByte('>')
+	escape(b, s.text(c.Props, "text"))
+	b.WriteString("</span>")
+}
+
+func (s *state) label(c *core.Component) {
+	b := &s.body
+	s.open(c, "label", "fb-label", "", s.rule(c, nil))
+	if f := anchorToken(propString(c.Props, "htmlFor")); f != "" {
+		writeAttr(b, "for", f)
+	}
+	b.WriteByte('>')
+	escape(b, s.text(c.Props, "text"))
+	b.WriteString("</label>")
+}
+
+// markdown renders MarkdownContent. goldmark without html.WithUnsafe is
+// safe mode: raw HTML is left out and javascript:/vbscript:/data: (other
+// than images) link targets are dropped. It is built on first use, not
+// when the package loads (its extensions' parsers cost milliseconds of
+// every cold start, and most pages have no Markdown).
+var markdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
+})
+
+// maxMarkdown bounds the Markdown source of one component.
+const maxMarkdown = 256 << 10
+
+func (s *state) markdownContent(c *core.Component) {
+	b := &s.body
+	src := s.text(c.Props, "content")
+	if src == "" {
+		src = s.text(c.Props, "markdown")
+	}
+	s.open(c, "div", "fb-markdown", "", s.rule(c, nil))
+	b.WriteByte('>')
+	if len(src) <= maxMarkdown {
+		if err := markdown().Convert([]byte(src), b); err != nil {
+			escape(b, src)
+		}
+	}
+	b.WriteString("</div>")
+}
+
+// textSizes maps the builder's size tokens to font sizes.
+var textSizes = map[string]string{
+	"xs": "0.75rem", "sm": "0.875rem", "base": "1rem", "md": "1rem", "lg": "1.125rem", "xl": "1.25rem",
+	"2xl": "1.5rem", "3xl": "1.875rem", "4xl": "2.25rem", "5xl": "3rem", "6xl": "3.75rem",
+}
+
+// typography turns the align, color and size props of text components into
+// declarations; style values written after them win.
+func typography(s *state, props map[string]any) func(*bytes.Buffer) {
+	_, a := props["align"]
+	_, c := props["color"]
+	_, z := props["size"]
+	if !a && !c && !z {
+		return nil
+	}
+	return func(d *bytes.Buffer) {
+		switch v := propString(props, "align"); v {
+		case "left", "center", "right", "justify":
+			d.WriteString("text-align:" + v + ";")
+		}
+		if v, ok := props["color"].(string); ok {
+			s.writeDecl(d, "color", v)
+		}
+		if v, ok := textSizes[propString(props, "size")]; ok {
+			d.WriteString("font-size:" + v + ";")
+		}
+	}
+}
