@@ -287,7 +287,7 @@ func (s *state) catalogue(c *core.Component, depth int) bool {
 	case "Form":
 		s.form(c)
 	case "DataTable":
-		s.dataPlaceholder(c, "table")
+		s.dataTable(c) // datatable.go
 	case "InfoList":
 		s.dataPlaceholder(c, "list")
 	case "Chart":
