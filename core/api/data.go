@@ -55,8 +55,7 @@ func (h *handler) dataExecute(w http.ResponseWriter, r *http.Request) {
 // (system key): a page of one table.
 func (h *handler) dataTable(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeDataError(w, r, &dataproxy.Error{Status: http.StatusMethodNotAllowed, Code: dataproxy.CodeInvalid, Msg: r.Method + " is not allowed here: GET /api/data/{table}"})
+		notSupported("/api/data")(w, r) // POST /api/data/clear-cache: the TypeScript engine's caches
 		return
 	}
 	table := r.PathValue("table")
