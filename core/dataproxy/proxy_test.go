@@ -182,3 +182,34 @@ func TestIndexFollowsTheGeneration(t *testing.T) {
 		t.Error("an unpublished page's request is still indexed")
 	}
 }
+
+// A proxy DataTable on a Supabase datasource from FRONTBASE_DATASOURCES:
+// one page through PostgREST's REST API, the key sent as apikey and
+// bearer, the search as an or=(…ilike…) filter, the total from
+// Content-Range.
+func TestSupabasePage(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + " apikey=" + r.Header.Get("apikey") + " auth=" + r.Header.Get("Authorization") + " prefer=" + r.Header.Get("Prefer"))
+		w.Header().Set("Content-Range", "10-14/42")
+		w.Write([]byte(`[{"id": 11, "customer": "Ada"}]`))
+	}))
+	defer srv.Close()
+	allow, _ := workflow.ParseAllowList(strings.TrimPrefix(srv.URL, "http://"))
+	pages := site(t, true, `{"type": "DataTable", "binding": {"tableName": "orders", "searchColumns": ["customer", "note"],
+	  "dataRequest": {"url": "", "method": "POST", "fetchStrategy": "proxy", "datasourceId": "supa",
+	    "queryConfig": {"tableName": "orders"}}}}`)
+	s := New(Options{Pages: pages, HTTP: workflow.NewHTTPClient(allow),
+		Sources: []Source{{ID: "supa", Kind: "supabase", URL: srv.URL, Secret: "service-key"}}})
+	res, err := s.Execute(context.Background(), sent(t, pages, &Query{Page: 2, PageSize: 5, Sort: "id", Dir: "desc", Search: `a"b`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `GET /rest/v1/orders?limit=5&offset=10&or=%28customer.ilike.%22%2Aa%5C%22b%2A%22%2Cnote.ilike.%22%2Aa%5C%22b%2A%22%29&order=id.desc&select=%2A apikey=service-key auth=Bearer service-key prefer=count=exact`
+	if got.Load() != want {
+		t.Errorf("request\n got %v\nwant %s", got.Load(), want)
+	}
+	if res.Total != 42 || res.Count != 1 {
+		t.Errorf("%+v", res)
+	}
+}
