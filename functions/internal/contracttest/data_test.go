@@ -201,6 +201,13 @@ func TestDataProxyContract(t *testing.T) {
 				}
 			}
 
+			// An oversize envelope is refused before it is read whole.
+			big := tsEnvelope("shop", 0, 5, "", "")
+			big.DataRequest.Body = json.RawMessage(`{"table_name": "products", "pad": "` + strings.Repeat("x", 70<<10) + `"}`)
+			if r := ct.Browser(t, e, "POST", "/api/data/execute", big); r.Status != 413 || r.JSON(t)["code"] != dataproxy.CodeInvalid {
+				t.Errorf("oversize: %d %.200s", r.Status, r.Body)
+			}
+
 			// GET /api/data/{table}: the key, then rows.
 			if r := ct.ControlPlane(t, e, ct.Call{Method: "GET", Path: "/api/data/products"}); r.Status != 401 {
 				t.Errorf("without the key: %d %s", r.Status, r.Body)
