@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/dataproxy"
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
@@ -38,6 +39,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Secrets        *secrets.Service // tenant secret blobs (secrets.go); nil: no routes
 	Manifest       Manifest         // what GET /api/manifest reports (contract.go)
+
+	// Data is the datasource proxy (data.go); nil: its routes answer 501.
+	Data *dataproxy.Service
 }
 
 type handler struct {
@@ -75,6 +79,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.rateLimitRoutes(mux) // ratelimits.go
 	h.previewRoutes(mux)   // preview.go
 	h.secretRoutes(mux)    // secrets.go
+	h.dataRoutes(mux)      // data.go
 	h.contractRoutes(mux)  // contract.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))

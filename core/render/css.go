@@ -303,6 +303,7 @@ const (
 	fixedContainer
 	fixedBadge
 	fixedInvert
+	fixedDataTable
 )
 
 // baseRule is the small reset every page gets, with no specificity, so
@@ -342,6 +343,8 @@ var fixedRules = []struct {
 	{fixedAccordion, ":where(.fb-accordion details){border-bottom:1px solid #e2e8f0;padding:.75rem 0;text-align:left}:where(.fb-accordion summary){cursor:pointer;font-weight:500}"},
 	{fixedModal, ":where(.fb-modal){border:0;border-radius:.5rem;padding:1.5rem;max-width:32rem;width:90vw}:where(.fb-modal)::backdrop{background:rgba(0,0,0,.5)}:where(.fb-modal-close){float:right}:where(.fb-modal-close button){background:none;border:0;font-size:1.5rem;cursor:pointer}"},
 	{fixedDropdown, ":where(.fb-dropdown){position:relative;display:inline-block}:where(.fb-dropdown summary){cursor:pointer}:where(.fb-dropdown ul){position:absolute;z-index:10;margin:0;padding:.25rem;list-style:none;background:#fff;border:1px solid #e2e8f0;border-radius:.375rem;min-width:10rem}:where(.fb-dropdown a){display:block;padding:.25rem .5rem}"},
+	// DataTable (datatable.go): a scrolling table, a search box and a pager.
+	{fixedDataTable, ":where(.fb-datatable){display:flex;flex-direction:column;gap:.5rem}:where(.fb-dt-scroll){overflow-x:auto;border:1px solid #e2e8f0;border-radius:.5rem}:where(.fb-dt){width:100%;border-collapse:collapse;font-size:.875rem}:where(.fb-dt th,.fb-dt td){text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e2e8f0}:where(.fb-dt th){background:#f8fafc;font-weight:600;white-space:nowrap}:where(.fb-dt th[aria-sort]){cursor:pointer}:where(.fb-dt-search){padding:.375rem .5rem;border:1px solid #cbd5e1;border-radius:.375rem;min-width:12rem}:where(.fb-dt-pager){display:flex;align-items:center;gap:.75rem}:where(.fb-dt-status td){color:#64748b}"},
 	{fixedData, ":where(.fb-data){border:1px dashed #cbd5e1;border-radius:.5rem;padding:1rem;min-height:6rem}"},
 	{fixedClientIf, "[data-fb-if]:not([data-fb-show]){display:none!important}"},
 	{fixedPlaceholder, ":where(.fb-placeholder){border:1px dashed #cbd5e1;min-height:2rem}"},

@@ -1,6 +1,6 @@
 /* Frontbase Edge browser runtime: tabs, accordion, modal, dropdown, toggle,
-   actions (scroll, navigate, setVariable, runWorkflow) and client-decided
-   visibility. No dependencies. The page works without it: content is in
+   DataTable rows (through /api/data/execute), actions (scroll, navigate,
+   setVariable, runWorkflow) and client-decided visibility. No dependencies. The page works without it: content is in
    the HTML and links are real links. */
 (function () {
   "use strict";
@@ -258,11 +258,118 @@
     if (acc) $$("details[open]", acc).forEach(function (o) { if (o !== det) o.open = false; });
   }, true);
 
+  // ---- DataTable: rows through the engine's data proxy -----------------
+  // The server renders the table's shell and its published data request
+  // (the data-fb-datatable attribute); rows, search, sorting and paging go through
+  // POST /api/data/execute, which runs only what a published page carries.
+  function dataTable(el) {
+    var cfg;
+    try { cfg = JSON.parse(el.getAttribute("data-fb-datatable")); } catch (e) { return; }
+    var st = { page: 0, sort: "", dir: "asc", search: "", total: 0, seq: 0 };
+    var tbody = el.querySelector("tbody"), head = el.querySelector("thead tr");
+    var pager = el.querySelector(".fb-dt-pager"), info = el.querySelector(".fb-dt-info");
+    var input = el.querySelector(".fb-dt-search");
+    var cols = (cfg.columns || []).slice();
+    function text(v) {
+      if (v === null || v === undefined) return "";
+      return typeof v === "object" ? JSON.stringify(v) : String(v);
+    }
+    function status(msg) {
+      tbody.textContent = "";
+      var tr = d.createElement("tr"), td = d.createElement("td");
+      tr.className = "fb-dt-status"; td.colSpan = Math.max(cols.length, 1); td.textContent = msg;
+      tr.appendChild(td); tbody.appendChild(tr);
+    }
+    function headers() {
+      if (!head.children.length) cols.forEach(function (c) {
+        var th = d.createElement("th"); th.scope = "col"; th.setAttribute("data-col", c); th.textContent = c; head.appendChild(th);
+      });
+      if (!cfg.sortable) return;
+      $$("th[data-col]", head).forEach(function (th) {
+        var c = th.getAttribute("data-col");
+        th.tabIndex = 0;
+        th.setAttribute("aria-sort", st.sort === c ? (st.dir === "desc" ? "descending" : "ascending") : "none");
+      });
+    }
+    function rows(list) {
+      if (!cols.length && list.length && typeof list[0] === "object") cols = Object.keys(list[0]);
+      headers();
+      if (!list.length) { status(st.search ? "No rows match." : "No rows."); return; }
+      tbody.textContent = "";
+      list.forEach(function (r) {
+        var tr = d.createElement("tr");
+        cols.forEach(function (c) { var td = d.createElement("td"); td.textContent = text(r && r[c]); tr.appendChild(td); });
+        tbody.appendChild(tr);
+      });
+    }
+    function paging() {
+      if (!pager) return;
+      var pages = Math.max(1, Math.ceil(st.total / cfg.pageSize));
+      pager.hidden = st.total <= cfg.pageSize && st.page === 0;
+      info.textContent = "Page " + (st.page + 1) + " of " + pages + " (" + st.total + " rows)";
+      pager.querySelector("[data-fb-page='-1']").disabled = st.page === 0;
+      pager.querySelector("[data-fb-page='1']").disabled = st.page + 1 >= pages;
+    }
+    function load() {
+      var seq = ++st.seq;
+      el.setAttribute("aria-busy", "true");
+      var q = { page: st.page, pageSize: cfg.pageSize, dir: st.dir };
+      if (st.sort) q.sort = st.sort;
+      if (st.search) q.search = st.search;
+      fetch("/api/data/execute", {
+        method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
+        body: JSON.stringify({ dataRequest: cfg.dataRequest, query: q })
+      }).then(function (r) {
+        return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+      }).then(function (res) {
+        if (seq !== st.seq) return;
+        if (!res.ok || !res.j || !res.j.success) throw new Error("failed");
+        var data = res.j.data || [];
+        var list = Array.isArray(data) ? data : (data.rows || []);
+        st.total = typeof res.j.total === "number" ? res.j.total : list.length;
+        rows(list); paging();
+        el.removeAttribute("aria-busy");
+      }).catch(function () {
+        if (seq !== st.seq) return;
+        status("The rows could not be loaded.");
+        el.removeAttribute("aria-busy");
+      });
+    }
+    function sortBy(th) {
+      var c = th.getAttribute("data-col");
+      if (st.sort === c) st.dir = st.dir === "asc" ? "desc" : "asc"; else { st.sort = c; st.dir = "asc"; }
+      st.page = 0; load();
+    }
+    if (cfg.sortable) {
+      head.addEventListener("click", function (ev) { var th = ev.target.closest("th[data-col]"); if (th) sortBy(th); });
+      head.addEventListener("keydown", function (ev) {
+        var th = ev.target.closest("th[data-col]");
+        if (th && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); sortBy(th); }
+      });
+    }
+    if (pager) pager.addEventListener("click", function (ev) {
+      var b = ev.target.closest("[data-fb-page]");
+      if (!b || b.disabled) return;
+      st.page = Math.max(0, st.page + parseInt(b.getAttribute("data-fb-page"), 10)); load();
+    });
+    if (input) {
+      var timer;
+      input.hidden = false;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () { st.search = input.value.trim(); st.page = 0; load(); }, 250);
+      });
+    }
+    headers();
+    load();
+  }
+
   function start() {
     // Tabs are links to their panels, shown by :target while this class
     // is absent (no JavaScript); from here on the runtime switches them.
     d.documentElement.classList.add("fb-js");
     conditions();
+    $$("[data-fb-datatable]").forEach(dataTable);
     $$("[data-fb-actions]").forEach(function (el) {
       var list = actionsOf(el, "load");
       if (list.length) run(list, el, { type: "load" });

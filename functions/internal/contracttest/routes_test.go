@@ -330,8 +330,9 @@ func TestNotSupported(t *testing.T) {
 		{ct.Call{Method: "GET", Path: "/api/agent/status/support"}, false},
 		{ct.Call{Method: "POST", Path: "/api/agent-tools", JSON: map[string]any{}}, true},
 		{ct.Call{Method: "GET", Path: "/api/queue/stats"}, true},
-		{ct.Call{Method: "POST", Path: "/api/data/execute", JSON: map[string]any{"dataRequest": map[string]any{}}}, false},
-		{ct.Call{Method: "GET", Path: "/api/data/users"}, true},
+		// The datasource proxy's other routes (data_test.go covers the rest).
+		{ct.Call{Method: "POST", Path: "/api/data/clear-cache"}, true},
+		{ct.Call{Method: "GET", Path: "/api/data/users/1"}, true},
 		{ct.Call{Method: "GET", Path: "/api/embed/embed.js"}, false},
 		{ct.Call{Method: "POST", Path: "/api/page-auth/login", JSON: map[string]any{}}, false},
 		{ct.Call{Method: "GET", Path: "/api/realtime/sse/0000"}, false},

@@ -74,6 +74,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		}
 		return nil, err
 	}
+	data, err := newDataProxy(cfg, svc, tenantSecrets, logger) // data.go
+	if err != nil {
+		store.Close()
+		if sharedCache != nil {
+			sharedCache.Close()
+		}
+		return nil, err
+	}
 	counting := backend.NewCounting(cfg, raw, sharedCache, logger)
 	views := api.Analytics{Reader: counting.Reader, Recorder: counting.Recorder, Salts: counting.Salts, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies}
 	h := api.New(svc, api.Options{
@@ -82,6 +90,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		RateLimits: newRateLimits(cfg, raw, sharedCache, svc, logger), // ratelimits.go
 		Secrets:    tenantSecrets,
 		Manifest:   manifest(cfg), // manifest.go
+		Data:       data,
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
 }
