@@ -46,8 +46,12 @@ clean:
 # ---- platforms (see README "Deploying")
 # `sam build` (BuildMethod: makefile) runs build-<LogicalId> with
 # ARTIFACTS_DIR set; the binary must be called bootstrap (provided.al2023).
+# The Lambda functions run in cloud mode (Turso, Upstash REST) and leave out
+# SQLite and the Redis TCP client; add the sqlite tag for local mode, redis
+# for a redis:// cache: LAMBDA_TAGS=lambda.norpc,sqlite,redis.
 LAMBDA_ARCH  ?= arm64
-LAMBDA_BUILD  = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
+LAMBDA_TAGS  ?= lambda.norpc
+LAMBDA_BUILD  = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)"
 ARTIFACTS_DIR ?= bin/lambda/$(LAMBDA_ARCH)
 
 .PHONY: build-EdgeFunction build-FlushFunction lambda-zip gcf-stage docker

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -40,11 +41,11 @@ const (
 )
 
 var (
-	ga4Pattern = regexp.MustCompile(`^G-[A-Z0-9]{6,}$`)
-	gtmPattern = regexp.MustCompile(`^GTM-[A-Z0-9]+$`)
+	ga4Pattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^G-[A-Z0-9]{6,}$`) })
+	gtmPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^GTM-[A-Z0-9]+$`) })
 	// keyPattern: the names of top-level members, which the store
 	// addresses in a JSON path.
-	keyPattern = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$`)
+	keyPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$`) })
 )
 
 // ReferrerPolicies are the values Referrer-Policy accepts.
@@ -136,7 +137,7 @@ func decodeSettingsObject(data []byte) (map[string]any, error) {
 		case k == "settings":
 			v.add(k, "send the settings members at the top level of the body, not under settings")
 			continue
-		case !keyPattern.MatchString(k):
+		case !keyPattern().MatchString(k):
 			v.add(strconv.Quote(k), "member names must be 1-64 letters, digits, '_', '$' or '-'")
 			continue
 		}
@@ -202,11 +203,11 @@ func (v *validator) text(path string, val any, max int) (string, bool) {
 func (v *validator) tracking(path, field string, val any) {
 	switch field {
 	case "ga4MeasurementId":
-		if s, ok := v.str(path, val); ok && s != "" && !ga4Pattern.MatchString(s) {
+		if s, ok := v.str(path, val); ok && s != "" && !ga4Pattern().MatchString(s) {
 			v.add(path, "must be a GA4 measurement id such as G-ABC123XYZ (or empty)")
 		}
 	case "gtmContainerId":
-		if s, ok := v.str(path, val); ok && s != "" && !gtmPattern.MatchString(s) {
+		if s, ok := v.str(path, val); ok && s != "" && !gtmPattern().MatchString(s) {
 			v.add(path, "must be a Tag Manager container id such as GTM-ABC123 (or empty)")
 		}
 	case "customHeadHtml":
@@ -398,10 +399,10 @@ func (s *Settings) Tracking() Tracking {
 		return ""
 	}
 	t.GA4MeasurementID, t.GTMContainerID, t.CustomHeadHTML = read("ga4MeasurementId"), read("gtmContainerId"), read("customHeadHtml")
-	if !ga4Pattern.MatchString(t.GA4MeasurementID) {
+	if !ga4Pattern().MatchString(t.GA4MeasurementID) {
 		t.GA4MeasurementID = ""
 	}
-	if !gtmPattern.MatchString(t.GTMContainerID) {
+	if !gtmPattern().MatchString(t.GTMContainerID) {
 		t.GTMContainerID = ""
 	}
 	return t

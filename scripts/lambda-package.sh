@@ -5,10 +5,13 @@
 #
 # Usage: scripts/lambda-package.sh [OUTDIR]     (default bin/lambda)
 # Env:   LAMBDA_ARCHS="arm64 x86_64"   VERSION=<build version>
+#        LAMBDA_TAGS=lambda.norpc (add ,sqlite for local mode, ,redis for a
+#        redis:// cache: both are left out by default)
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/bin/lambda}
 ARCHS=${LAMBDA_ARCHS:-arm64 x86_64}
+TAGS=${LAMBDA_TAGS:-lambda.norpc}
 VERSION=${VERSION:-$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo dev)}
 command -v zip >/dev/null 2>&1 || { echo "lambda-package: zip is required (apt-get install zip)" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -21,7 +24,7 @@ for arch in $ARCHS; do
 	esac
 	for fn in edge flush; do
 		work=$(mktemp -d)
-		(cd "$ROOT" && CGO_ENABLED=0 GOOS=linux GOARCH=$goarch go build -tags lambda.norpc -trimpath \
+		(cd "$ROOT" && CGO_ENABLED=0 GOOS=linux GOARCH=$goarch go build -tags "$TAGS" -trimpath \
 			-ldflags "-s -w -X github.com/frontbase/edge/functions/internal/engine.Version=$VERSION" \
 			-o "$work/bootstrap" "./functions/lambda/$fn")
 		chmod 0755 "$work/bootstrap"

@@ -5,7 +5,8 @@
 #     Functions build of the staged source);
 #   - Lambda init: exec of bootstrap to its first response through the
 #     Runtime API harness of functions/lambda (median of 20), for
-#     GET /api/health and for a page from SQLite;
+#     GET /api/health and for a page from Turso (a tursodb on loopback:
+#     the Lambda build links no SQLite);
 #   - the standalone server: exec to first 200 polled every 1 ms (median
 #     of 20), for the same two requests on the same database.
 # (functions/lambda TestMeasureInit, run with FRONTBASE_MEASURE=1.)

@@ -1,7 +1,8 @@
 // Package sqldata is the SQL data source of the actions engine
 // (workflow.DataSource): data_request and data_change_trigger on a libSQL /
 // Turso database (libsql-client-go over HTTP) or a local SQLite file
-// (modernc). Table and column names are checked by workflow.CheckIdent and
+// (adapters/sqlite.OpenData: this package links no SQLite driver, so the
+// Lambda binaries built without SQLite stay without it). Table and column names are checked by workflow.CheckIdent and
 // double-quoted; every value is a bound ? parameter, never spliced in.
 package sqldata
 
@@ -17,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tursodatabase/libsql-client-go/libsql"
-	_ "modernc.org/sqlite" // the "sqlite" driver
 
 	"github.com/frontbase/edge/core/workflow"
 )
@@ -45,15 +45,6 @@ func OpenLibSQL(rawURL, token string) (*Source, error) {
 		return nil, err
 	}
 	return &Source{db: sql.OpenDB(c)}, nil
-}
-
-// OpenSQLite opens a local SQLite file as a source.
-func OpenSQLite(path string) (*Source, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		return nil, err
-	}
-	return &Source{db: db}, nil
 }
 
 // New wraps an open database.

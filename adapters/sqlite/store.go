@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/frontbase/edge/adapters/sqldata"
 	"github.com/frontbase/edge/adapters/sqlstore"
 	"github.com/frontbase/edge/core"
 	"modernc.org/sqlite"
@@ -133,4 +134,15 @@ func batch(db *sql.DB) func(context.Context, []sqlstore.Stmt) ([]sqlstore.Rows, 
 		}
 		return results, tx.Commit()
 	}
+}
+
+// OpenData opens a local SQLite file as a workflow data source
+// (FRONTBASE_DATASOURCES type sqlite). It lives here, beside the driver, so
+// that package sqldata links no SQLite.
+func OpenData(path string) (*sqldata.Source, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, err
+	}
+	return sqldata.New(db), nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/analytics"
@@ -27,7 +28,11 @@ import (
 //go:embed dashboard.html
 var dashboardFS embed.FS
 
-var dashboardTmpl = template.Must(template.New("dashboard.html").ParseFS(dashboardFS, "dashboard.html"))
+// dashboardTmpl is parsed on the first dashboard request, not at package
+// init: a function's cold start (Lambda) rarely serves it.
+var dashboardTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("dashboard.html").ParseFS(dashboardFS, "dashboard.html"))
+})
 
 // dashboardAuthorized accepts the API's headers or Basic auth whose
 // password is the system key, compared in constant time.
@@ -70,7 +75,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		view.Error = core.ErrorMessage(err)
 	}
 	var buf bytes.Buffer
-	if err := dashboardTmpl.Execute(&buf, view); err != nil {
+	if err := dashboardTmpl().Execute(&buf, view); err != nil {
 		logger(r).ErrorContext(r.Context(), "analytics dashboard template failed", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

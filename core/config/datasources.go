@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // DataSource is one database workflows may read and write (data_request,
@@ -32,7 +33,7 @@ func (d DataSource) String() string {
 // DataSourceTypes are the types FRONTBASE_DATASOURCES accepts.
 var DataSourceTypes = []string{"supabase", "postgrest", "libsql", "sqlite"}
 
-var dataSourceName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+var dataSourceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`) })
 
 // parseDataSources reads FRONTBASE_DATASOURCES: a JSON object of name to
 // {type, url, keyEnv | tokenEnv}. Errors name the field and never echo a
@@ -49,7 +50,7 @@ func parseDataSources(raw string, getenv func(string) string) ([]DataSource, err
 	var out []DataSource
 	for name, body := range m {
 		p := v + "." + name
-		if !dataSourceName.MatchString(name) {
+		if !dataSourceName().MatchString(name) {
 			return nil, fmt.Errorf("%s: a data source name is letters, digits, _ and - (at most 64), starting with a letter or _", p)
 		}
 		var in struct {

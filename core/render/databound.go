@@ -9,7 +9,7 @@ import (
 // dataComponents show data from a binding. Each entry is one call, so that
 // a component's server-side rendering replaces its placeholder in one line.
 var dataComponents = map[string]renderFunc{
-	"DataTable": func(s *state, c *core.Component, _ int) { s.dataPlaceholder(c, "table") },
+	"DataTable": func(s *state, c *core.Component, _ int) { s.dataTable(c) }, // datatable.go
 	"InfoList":  func(s *state, c *core.Component, _ int) { s.dataPlaceholder(c, "list") },
 	"Chart":     func(s *state, c *core.Component, _ int) { s.dataPlaceholder(c, "chart") },
 	"KPICard":   func(s *state, c *core.Component, _ int) { s.dataPlaceholder(c, "figure") },

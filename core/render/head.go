@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The site-wide tags the builder's Privacy & Tracking settings add to
@@ -58,7 +59,9 @@ func writeTrackingBody(out *bytes.Buffer, in *Input) {
 
 // docStructure matches what would end the head or the document early, or
 // open a second one.
-var docStructure = regexp.MustCompile(`(?i)<\s*/\s*(head|body|html)\s*>|<\s*(html|head|body)\b[^>]*>`)
+var docStructure = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)<\s*/\s*(head|body|html)\s*>|<\s*(html|head|body)\b[^>]*>`)
+})
 
 // customHead is customHeadHtml as the builder means it: the site owner's
 // own raw HTML for the head (verification metas, pixels, their scripts),
@@ -72,7 +75,7 @@ func customHead(html string) string {
 		}
 		return r
 	}, html)
-	html = docStructure.ReplaceAllString(html, "")
+	html = docStructure().ReplaceAllString(html, "")
 	// An element left open would swallow the rest of the head and the
 	// page: close what the snippet opened and did not close.
 	lower := strings.ToLower(html)

@@ -248,7 +248,9 @@ func boundedString(s string) (string, error) {
 }
 
 // tagRe finds the tags rewriteTags replaces.
-var tagRe = regexp.MustCompile(`(\{%-?\s*)(end)?(for|tablerow|assign|capture|include|render|cycle)\b`)
+var tagRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\{%-?\s*)(end)?(for|tablerow|assign|capture|include|render|cycle)\b`)
+})
 
 // rewriteTags points the standard tags at their bounded versions. tablerow,
 // include, render and cycle are not offered: they become an unknown tag, so
@@ -257,8 +259,8 @@ func rewriteTags(src string) string {
 	if !strings.Contains(src, "{%") {
 		return src
 	}
-	return tagRe.ReplaceAllStringFunc(src, func(m string) string {
-		sub := tagRe.FindStringSubmatch(m)
+	return tagRe().ReplaceAllStringFunc(src, func(m string) string {
+		sub := tagRe().FindStringSubmatch(m)
 		switch sub[3] {
 		case "for", "assign", "capture":
 			return sub[1] + sub[2] + "fb" + sub[3]

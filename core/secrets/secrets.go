@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -150,14 +151,14 @@ func Encrypt(key, plaintext []byte) (string, error) {
 }
 
 var (
-	slugPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	slugPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,99}$`) })
+	kindPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`) })
 )
 
 // CheckTenant checks a tenant slug: a letter, then letters, digits, _ and
 // -, at most 100 (the control plane's tenant slugs).
 func CheckTenant(s string) error {
-	if !slugPattern.MatchString(s) {
+	if !slugPattern().MatchString(s) {
 		return errors.New("expected a tenant slug: a letter, then letters, digits, _ or - (at most 100)")
 	}
 	return nil
@@ -165,7 +166,7 @@ func CheckTenant(s string) error {
 
 // CheckKind checks a blob kind (datasources, integrations, auth, ...).
 func CheckKind(s string) error {
-	if !kindPattern.MatchString(s) {
+	if !kindPattern().MatchString(s) {
 		return errors.New("expected a kind: lower-case letters, digits and _, starting with a letter (at most 64), e.g. datasources or integrations")
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -109,11 +110,11 @@ const (
 )
 
 // identPattern is what a table or column name may be: it is then quoted.
-var identPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+var identPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`) })
 
 // CheckIdent refuses anything but a plain identifier.
 func CheckIdent(s string) error {
-	if !identPattern.MatchString(s) {
+	if !identPattern().MatchString(s) {
 		return fmt.Errorf("%q is not a plain identifier (letters, digits and _, starting with a letter or _, at most 63)", s)
 	}
 	return nil

@@ -18,12 +18,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/frontbase/edge/adapters/testservers"
 )
 
 const key = "lambda-test-key-0123456789"
@@ -58,6 +61,14 @@ func built(t testing.TB) (edge, flush string) {
 		t.Fatal(bins.err)
 	}
 	return bins.edge, bins.flush
+}
+
+// cloudEnv starts a tursodb for the test and returns the environment of a
+// function in cloud mode on it: the default build of the Lambda functions
+// links no SQLite (local mode needs the sqlite tag).
+func cloudEnv(t testing.TB) []string {
+	tu := testservers.StartTurso(t)
+	return []string{"FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=" + tu.URL, "FRONTBASE_SYSTEM_KEY=" + key}
 }
 
 func TestMain(m *testing.M) {
@@ -423,8 +434,7 @@ func invoke(t testing.TB, api *runtimeAPI, fn *function, event []byte) (*respons
 func TestEdgeThroughRuntimeAPI(t *testing.T) {
 	edge, _ := built(t)
 	api := newRuntimeAPI(t)
-	db := filepath.Join(t.TempDir(), "pages.db")
-	fn := startFunction(t, edge, api, "FRONTBASE_LOCAL_DB_PATH="+db, "FRONTBASE_SYSTEM_KEY="+key)
+	fn := startFunction(t, edge, api, cloudEnv(t)...)
 	auth := map[string]string{"x-system-key": key, "content-type": "application/json"}
 
 	// Publish: a JSON body through 2.0, then a base64 (binary-marked) body through 1.0.
@@ -564,8 +574,7 @@ func TestEdgeThroughRuntimeAPI(t *testing.T) {
 
 func TestFlushThroughRuntimeAPI(t *testing.T) {
 	edge, flush := built(t)
-	db := filepath.Join(t.TempDir(), "pages.db")
-	env := []string{"FRONTBASE_LOCAL_DB_PATH=" + db, "FRONTBASE_SYSTEM_KEY=" + key}
+	env := cloudEnv(t)
 
 	// Publish one page with the edge function, so the generation moves.
 	eapi := newRuntimeAPI(t)
@@ -638,24 +647,48 @@ func TestFlushThroughRuntimeAPI(t *testing.T) {
 
 func TestInitErrorIsReported(t *testing.T) {
 	edge, flush := built(t)
-	for _, bin := range []string{edge, flush} {
-		api := newRuntimeAPI(t)
-		fn := startFunction(t, bin, api, "FRONTBASE_L1_TTL=soon", "FRONTBASE_LOCAL_DB_PATH="+filepath.Join(t.TempDir(), "p.db"))
-		select {
-		case ie := <-api.initErr:
-			if ie.errorType != "Runtime.ConfigError" || !bytes.Contains(ie.body, []byte("FRONTBASE_L1_TTL")) {
-				t.Errorf("init error %s %s", ie.errorType, ie.body)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no init error reported\n%s", fn.stderr.String())
-		}
-		select {
-		case <-fn.exited:
-		case <-time.After(5 * time.Second):
-			t.Fatal("bootstrap did not exit after its init error")
-		}
-		if api.nexts.Load() != 0 {
-			t.Errorf("bootstrap asked for an invocation after a failed init")
+	cloud := []string{"FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=http://127.0.0.1:1"}
+	tests := []struct {
+		name      string
+		env       []string
+		errorType string
+		has       []string
+	}{
+		{"bad setting", []string{"FRONTBASE_L1_TTL=soon", "FRONTBASE_LOCAL_DB_PATH=" + filepath.Join(t.TempDir(), "p.db")}, "Runtime.ConfigError", []string{"FRONTBASE_L1_TTL"}},
+		// The default build leaves out SQLite and go-redis: a configuration
+		// that needs them names the tag to build with.
+		{"local mode without the sqlite tag", []string{"FRONTBASE_ENV=local", "FRONTBASE_LOCAL_DB_PATH=" + filepath.Join(t.TempDir(), "p.db")},
+			"Runtime.InitError", []string{"FRONTBASE_ENV=local", `\"sqlite\" build tag`, "LAMBDA_TAGS=lambda.norpc,sqlite"}},
+		{"redis:// without the redis tag", append([]string{"FRONTBASE_REDIS_URL=redis://127.0.0.1:1"}, cloud...),
+			"Runtime.InitError", []string{"FRONTBASE_REDIS_URL", `\"redis\" build tag`, "LAMBDA_TAGS=lambda.norpc,redis"}},
+	}
+	for _, tt := range tests {
+		for _, bin := range []string{edge, flush} {
+			t.Run(tt.name+"/"+filepath.Base(filepath.Dir(bin)), func(t *testing.T) {
+				api := newRuntimeAPI(t)
+				fn := startFunction(t, bin, api, tt.env...)
+				select {
+				case ie := <-api.initErr:
+					if ie.errorType != tt.errorType {
+						t.Errorf("init error type %s, want %s: %s", ie.errorType, tt.errorType, ie.body)
+					}
+					for _, w := range tt.has {
+						if !bytes.Contains(ie.body, []byte(w)) {
+							t.Errorf("init error lacks %s: %s", w, ie.body)
+						}
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no init error reported\n%s", fn.stderr.String())
+				}
+				select {
+				case <-fn.exited:
+				case <-time.After(5 * time.Second):
+					t.Fatal("bootstrap did not exit after its init error")
+				}
+				if api.nexts.Load() != 0 {
+					t.Errorf("bootstrap asked for an invocation after a failed init")
+				}
+			})
 		}
 	}
 }
@@ -671,26 +704,19 @@ func TestMeasureInit(t *testing.T) {
 		st, _ := os.Stat(b)
 		t.Logf("%s %s/%s: %.1f MB", filepath.Base(filepath.Dir(b)), runtime.GOOS, runtime.GOARCH, float64(st.Size())/1e6)
 	}
-	src := t.TempDir()
-	db := filepath.Join(src, "pages.db")
+	env := cloudEnv(t)
 	api := newRuntimeAPI(t)
-	fn := startFunction(t, edge, api, "FRONTBASE_LOCAL_DB_PATH="+db, "FRONTBASE_SYSTEM_KEY="+key)
+	fn := startFunction(t, edge, api, env...)
 	invoke(t, api, fn, v2Event(req{method: "POST", path: "/api/import", headers: map[string]string{"x-system-key": key}, body: readDemo(t, "landing.json")}, "x"))
 	fn.cmd.Process.Signal(os.Interrupt)
 	fn.stop()
 	for _, path := range []string{"/api/health", "/"} {
 		var ms []float64
 		for range 20 {
-			dir := t.TempDir()
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				if b, err := os.ReadFile(db + suffix); err == nil {
-					os.WriteFile(filepath.Join(dir, "pages.db"+suffix), b, 0o644)
-				}
-			}
 			api := newRuntimeAPI(t)
 			inv := api.enqueue(v2Event(req{method: "GET", path: path}, "x"))
 			start := time.Now()
-			fn := startFunction(t, edge, api, "FRONTBASE_LOCAL_DB_PATH="+filepath.Join(dir, "pages.db"), "FRONTBASE_LOG_LEVEL=warn")
+			fn := startFunction(t, edge, api, append(env, "FRONTBASE_LOG_LEVEL=warn")...)
 			res := inv.wait(t, fn)
 			el := time.Since(start)
 			if !bytes.Contains(res.body, []byte(`"statusCode":200`)) {
@@ -703,7 +729,7 @@ func TestMeasureInit(t *testing.T) {
 		t.Logf("lambda init to first response %s: min %.1f ms, median %.1f ms, max %.1f ms (n=%d)", path, ms[0], (ms[9]+ms[10])/2, ms[len(ms)-1], len(ms))
 	}
 
-	// The standalone server on the same database: exec to the first 200,
+	// The standalone server on the same Turso database: exec to the first 200,
 	// polling every millisecond.
 	server := filepath.Join(t.TempDir(), "server")
 	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", server, "../server").CombinedOutput(); err != nil {
@@ -712,15 +738,9 @@ func TestMeasureInit(t *testing.T) {
 	for _, path := range []string{"/api/health", "/"} {
 		var ms []float64
 		for i := range 20 {
-			dir := t.TempDir()
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				if b, err := os.ReadFile(db + suffix); err == nil {
-					os.WriteFile(filepath.Join(dir, "pages.db"+suffix), b, 0o644)
-				}
-			}
 			port := strconv.Itoa(21000 + i + 100*len(path))
 			cmd := exec.Command(server)
-			cmd.Env = []string{"PORT=" + port, "FRONTBASE_BIND_ADDR=127.0.0.1", "FRONTBASE_LOCAL_DB_PATH=" + filepath.Join(dir, "pages.db"), "FRONTBASE_LOG_LEVEL=warn"}
+			cmd.Env = append([]string{"PORT=" + port, "FRONTBASE_BIND_ADDR=127.0.0.1", "FRONTBASE_LOG_LEVEL=warn"}, env...)
 			client := &http.Client{Timeout: 50 * time.Millisecond}
 			start := time.Now()
 			if err := cmd.Start(); err != nil {
@@ -757,7 +777,7 @@ func sortFloats(s []float64) {
 }
 
 // TestInitMakesNoNetworkIO starts the edge function in cloud mode against
-// loopback listeners standing in for Turso and Redis: init must not
+// loopback listeners standing in for Turso and Upstash: init must not
 // connect to either (connections are made on first use), and the first
 // request does.
 func TestInitMakesNoNetworkIO(t *testing.T) {
@@ -783,7 +803,7 @@ func TestInitMakesNoNetworkIO(t *testing.T) {
 	}
 	api := newRuntimeAPI(t)
 	fn := startFunction(t, edge, api, "FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=http://"+listen(), "FRONTBASE_STATE_DB_TOKEN=t",
-		"FRONTBASE_REDIS_URL=redis://"+listen(), "FRONTBASE_SYSTEM_KEY="+key)
+		"FRONTBASE_REDIS_URL=http://"+listen(), "FRONTBASE_REDIS_TOKEN=t", "FRONTBASE_SYSTEM_KEY="+key)
 	deadline := time.Now().Add(10 * time.Second)
 	for api.nexts.Load() == 0 { // init is over when the runtime asks for work
 		select {
@@ -825,6 +845,40 @@ func TestFlushImportsNoRenderer(t *testing.T) {
 			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
 				t.Errorf("the flush function imports %s", pkg)
 			}
+		}
+	}
+}
+
+// TestLambdaLeavesOutSQLiteAndRedis keeps SQLite and go-redis, most of the
+// code of the binaries, out of the default Lambda build (cloud mode:
+// Turso and Upstash over HTTPS), and in when built with their tags.
+func TestLambdaLeavesOutSQLiteAndRedis(t *testing.T) {
+	sqlite := []string{"modernc.org/sqlite", "github.com/frontbase/edge/adapters/sqlite"}
+	redis := []string{"github.com/redis/go-redis/v9", "github.com/frontbase/edge/adapters/redis"}
+	for _, tt := range []struct {
+		tags          string
+		sqlite, redis bool // linked
+	}{
+		{"lambda.norpc", false, false},
+		{"lambda.norpc,sqlite", true, false},
+		{"lambda.norpc,redis", false, true},
+		{"lambda.norpc,sqlite,redis", true, true},
+	} {
+		for _, fn := range []string{"edge", "flush"} {
+			out, err := exec.Command("go", "list", "-tags", tt.tags, "-deps", "./"+fn).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			deps := strings.Fields(string(out))
+			check := func(pkgs []string, want bool) {
+				for _, pkg := range pkgs {
+					if got := slices.Contains(deps, pkg); got != want {
+						t.Errorf("%s -tags %s links %s: %v, want %v", fn, tt.tags, pkg, got, want)
+					}
+				}
+			}
+			check(sqlite, tt.sqlite)
+			check(redis, tt.redis)
 		}
 	}
 }

@@ -5,6 +5,13 @@
 // built from this package alone, so their binaries hold no renderer, no
 // Markdown or Liquid engine and no HTTP API; package engine adds those on
 // top for the entrypoints that serve requests.
+//
+// SQLite (local mode and sqlite data sources) and go-redis (redis:// and
+// rediss:// caches) are not linked here: they are most of a binary's code,
+// and the Lambda functions run in cloud mode (Turso, Upstash REST) without
+// them. Packages withsqlite and withredis register them; every entrypoint
+// imports both except the Lambda ones, which import them only when built
+// with the sqlite or redis tag.
 package backend
 
 import (
@@ -13,9 +20,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
-	"github.com/frontbase/edge/adapters/redis"
-	"github.com/frontbase/edge/adapters/sqlite"
 	"github.com/frontbase/edge/adapters/turso"
 	"github.com/frontbase/edge/adapters/upstash"
 	"github.com/frontbase/edge/core"
@@ -25,6 +31,34 @@ import (
 	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/workflow"
 )
+
+// The backends a binary may leave out, set by RegisterSQLite and
+// RegisterRedis from the packages' init.
+var (
+	sqliteStore func(ctx context.Context, path string) (State, error)
+	sqliteData  func(path string) (workflow.DataSource, error)
+	redisCache  func(url string, timeout time.Duration) (core.Cache, error)
+)
+
+// RegisterSQLite links SQLite: the local-mode state store and the sqlite
+// data source (package withsqlite calls it).
+func RegisterSQLite(store func(ctx context.Context, path string) (State, error), data func(path string) (workflow.DataSource, error)) {
+	sqliteStore, sqliteData = store, data
+}
+
+// RegisterRedis links the redis:// and rediss:// cache client (package
+// withredis calls it).
+func RegisterRedis(open func(url string, timeout time.Duration) (core.Cache, error)) {
+	redisCache = open
+}
+
+// leftOut is the error for a configuration that asks for a backend this
+// binary was built without. Only the Lambda functions leave backends out,
+// so it names their build variable.
+func leftOut(setting, what, tag, instead string) error {
+	return fmt.Errorf("%s: this binary was built without %s; rebuild it with the %q build tag (make build-EdgeFunction LAMBDA_TAGS=lambda.norpc,%s, likewise for the flush function), or %s",
+		setting, what, tag, tag, instead)
+}
 
 // TmpDBPath is local mode's database on platforms whose only writable
 // directory is /tmp (Lambda, Cloud Functions, Vercel): it lives as long as
@@ -69,7 +103,6 @@ type State interface {
 }
 
 var (
-	_ State    = (*sqlite.Store)(nil)
 	_ State    = (*turso.Store)(nil)
 	_ Migrator = (*turso.Store)(nil)
 )
@@ -97,8 +130,11 @@ func OpenStore(ctx context.Context, cfg *config.Config) (State, error) {
 }
 
 // openSQLite opens local mode's file; it migrates itself when opened.
-func openSQLite(ctx context.Context, cfg *config.Config) (*sqlite.Store, error) {
-	s, err := sqlite.Open(ctx, cfg.LocalDBPath)
+func openSQLite(ctx context.Context, cfg *config.Config) (State, error) {
+	if sqliteStore == nil {
+		return nil, leftOut("FRONTBASE_ENV=local", "SQLite (local mode)", "sqlite", "set FRONTBASE_ENV=cloud with FRONTBASE_STATE_DB_URL (Turso)")
+	}
+	s, err := sqliteStore(ctx, cfg.LocalDBPath)
 	if err != nil {
 		return nil, fmt.Errorf("FRONTBASE_LOCAL_DB_PATH: cannot open %s: %w", cfg.LocalDBPath, err)
 	}
@@ -120,7 +156,10 @@ func OpenCache(cfg *config.Config) (core.Cache, error) {
 	case cfg.RedisURL == "":
 		return nil, nil
 	case strings.HasPrefix(cfg.RedisURL, "redis://"), strings.HasPrefix(cfg.RedisURL, "rediss://"):
-		c, err := redis.OpenTimeout(cfg.RedisURL, cfg.CacheTimeout)
+		if redisCache == nil {
+			return nil, leftOut("FRONTBASE_REDIS_URL", "the Redis TCP client (redis://, rediss://)", "redis", "use Upstash's REST URL (https://) with FRONTBASE_REDIS_TOKEN")
+		}
+		c, err := redisCache(cfg.RedisURL, cfg.CacheTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("FRONTBASE_REDIS_URL: %w", err)
 		}

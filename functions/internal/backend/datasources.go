@@ -23,7 +23,11 @@ func openDataSources(list []config.DataSource, client *http.Client) (map[string]
 		case "libsql":
 			src, err = sqldata.OpenLibSQL(d.URL, d.Secret)
 		case "sqlite":
-			src, err = sqldata.OpenSQLite(d.URL)
+			if sqliteData == nil {
+				err = leftOut("type sqlite", "SQLite", "sqlite", "use a libsql data source")
+				break
+			}
+			src, err = sqliteData(d.URL)
 		default:
 			err = fmt.Errorf("type %q is not supported", d.Type)
 		}

@@ -1,15 +1,22 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 
+	"github.com/frontbase/edge/adapters/sqlite"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/workflow"
 )
 
 func TestOpenDataSources(t *testing.T) {
+	// What package withsqlite registers (it imports this package, so this
+	// test cannot import it).
+	defer RegisterSQLite(nil, nil)
+	RegisterSQLite(func(ctx context.Context, path string) (State, error) { return sqlite.Open(ctx, path) },
+		func(path string) (workflow.DataSource, error) { return sqlite.OpenData(path) })
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{
 			"FRONTBASE_DATASOURCES": fmt.Sprintf(`{"supa": {"type": "supabase", "url": "https://ref.supabase.co", "keyEnv": "K"},

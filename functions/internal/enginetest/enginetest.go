@@ -23,6 +23,8 @@ import (
 	"github.com/frontbase/edge/core/analytics"
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/publish"
+	_ "github.com/frontbase/edge/functions/internal/backend/withredis"  // the engines started here run every mode
+	_ "github.com/frontbase/edge/functions/internal/backend/withsqlite" // the engines started here run every mode
 	"github.com/frontbase/edge/functions/internal/engine"
 )
 
