@@ -195,13 +195,13 @@ func (rt *realtime) snapshot(ctx context.Context, id string) (any, *workflow.Eve
 	var final *workflow.Event
 	switch e.Status {
 	case core.ExecCompleted:
-		final = &workflow.Event{Type: workflow.EventCompleted, Data: &workflow.EventData{Nodes: ran, Status: e.Status}}
+		final = &workflow.Event{Type: workflow.EventCompleted, Data: workflow.EventData{Nodes: ran, Status: e.Status}}
 	case core.ExecError, core.ExecCancelled:
-		final = &workflow.Event{Type: workflow.EventError, Data: &workflow.EventData{Nodes: ran, Status: e.Status, Error: e.Error}}
+		final = &workflow.Event{Type: workflow.EventError, Data: workflow.EventData{Nodes: ran, Status: e.Status, Error: e.Error}}
 	}
 	if final != nil {
 		final.ExecutionID, final.WorkflowID = e.ID, e.WorkflowID
-		final.Timestamp = e.EndedAt.UTC().Format(time.RFC3339Nano)
+		final.Timestamp = e.EndedAt.UTC()
 	}
 	return b, final
 }

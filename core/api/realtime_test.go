@@ -98,7 +98,7 @@ func TestRealtimeStream(t *testing.T) {
 
 	t.Run("live run: replay, live events, end", func(t *testing.T) {
 		_, b, base := newRT(true)
-		b.Publish(workflow.Event{Type: workflow.EventStarted, ExecutionID: "run-1", WorkflowID: "wf", Data: &workflow.EventData{Nodes: 2}})
+		b.Publish(workflow.Event{Type: workflow.EventStarted, ExecutionID: "run-1", WorkflowID: "wf", Data: workflow.EventData{Nodes: 2}})
 		resp := open(t, context.Background(), base+"run-1")
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Fatalf("headers %v", resp.Header)
@@ -112,7 +112,7 @@ func TestRealtimeStream(t *testing.T) {
 		if e := next(t, ch); e.event != "started" || !strings.Contains(e.data, `"nodes":2`) {
 			t.Fatalf("replay %+v", e)
 		}
-		b.Publish(workflow.Event{Type: workflow.EventNodeCompleted, ExecutionID: "run-1", WorkflowID: "wf", Data: &workflow.EventData{NodeID: "t", NodeType: "trigger"}})
+		b.Publish(workflow.Event{Type: workflow.EventNodeCompleted, ExecutionID: "run-1", WorkflowID: "wf", Data: workflow.EventData{NodeID: "t", NodeType: "trigger"}})
 		e := next(t, ch)
 		var ev workflow.Event
 		if e.event != "node_completed" || json.Unmarshal([]byte(e.data), &ev) != nil || ev.Data.NodeID != "t" || ev.Type != "node_completed" {

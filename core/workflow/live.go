@@ -24,11 +24,11 @@ const (
 
 // Event is one step of a run, sent as the data of a server-sent event.
 type Event struct {
-	Type        string     `json:"type"`
-	ExecutionID string     `json:"executionId"`
-	WorkflowID  string     `json:"workflowId"`
-	Timestamp   string     `json:"timestamp"` // RFC 3339, UTC
-	Data        *EventData `json:"data,omitempty"`
+	Type        string    `json:"type"`
+	ExecutionID string    `json:"executionId"`
+	WorkflowID  string    `json:"workflowId"`
+	Timestamp   time.Time `json:"timestamp"` // RFC 3339, UTC
+	Data        EventData `json:"data,omitzero"`
 }
 
 // EventData is what ExecutionStream.tsx reads from an event's data.
@@ -49,7 +49,7 @@ const maxEventError = 1 << 10
 
 // Broker limits (NewBroker).
 const (
-	DefaultLiveRuns      = 512             // runs whose events are kept
+	DefaultLiveRuns      = 512             // runs whose events are kept (the oldest go first)
 	DefaultLiveEvents    = 100             // events kept per run (the oldest go first)
 	DefaultLiveQueue     = 64              // events queued per subscriber before it is dropped
 	DefaultLiveKeepEnded = 5 * time.Minute // how long an ended run's events stay for late subscribers
@@ -59,6 +59,7 @@ const (
 type Broker struct {
 	mu     sync.Mutex
 	topics map[string]*topic
+	order  []string // run ids in the order their first event came
 	now    func() time.Time
 
 	MaxRuns   int
@@ -99,10 +100,8 @@ func (b *Broker) Publish(e Event) {
 	if b == nil || e.ExecutionID == "" {
 		return
 	}
-	if e.Data != nil && len(e.Data.Error) > maxEventError {
-		d := *e.Data
-		d.Error = d.Error[:maxEventError] + "…"
-		e.Data = &d
+	if len(e.Data.Error) > maxEventError {
+		e.Data.Error = e.Data.Error[:maxEventError] + "…"
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -111,7 +110,11 @@ func (b *Broker) Publish(e Event) {
 	if t == nil {
 		b.makeRoom(now)
 		t = &topic{subs: map[*Subscription]struct{}{}}
+		if e.Type == EventStarted { // room for each node's two events and the end, at once
+			t.events = make([]Event, 0, min(b.MaxEvents, 2*e.Data.Nodes+2))
+		}
 		b.topics[e.ExecutionID] = t
+		b.order = append(b.order, e.ExecutionID)
 	}
 	t.touched = now
 	if len(t.events) >= b.MaxEvents {
@@ -131,24 +134,23 @@ func (b *Broker) Publish(e Event) {
 	}
 }
 
-// makeRoom drops ended runs kept past KeepEnded and, while the broker is
-// full, the least recently touched run (an ended one first). Called with
-// b.mu held, before a run is added.
+// makeRoom drops, oldest first, runs that ended more than KeepEnded ago
+// and, while the broker is full, the oldest run (its subscribers are
+// dropped: they reconnect and read the record). Amortised O(1): runs
+// leave in the order they came. Called with b.mu held, before a run is
+// added.
 func (b *Broker) makeRoom(now time.Time) {
-	for id, t := range b.topics {
-		if t.ended && now.Sub(t.touched) > b.KeepEnded {
+	for len(b.order) > 0 {
+		id := b.order[0]
+		t := b.topics[id]
+		switch {
+		case t == nil: // dropped already
+		case t.ended && now.Sub(t.touched) > b.KeepEnded, len(b.topics) >= b.MaxRuns:
 			b.drop(id, t)
+		default:
+			return
 		}
-	}
-	for len(b.topics) >= b.MaxRuns && len(b.topics) > 0 {
-		var oldest string
-		var ot *topic
-		for id, t := range b.topics {
-			if ot == nil || t.ended && !ot.ended || t.ended == ot.ended && t.touched.Before(ot.touched) {
-				oldest, ot = id, t
-			}
-		}
-		b.drop(oldest, ot)
+		b.order = b.order[1:]
 	}
 }
 
@@ -234,6 +236,6 @@ func (b *Broker) Runs() int {
 }
 
 // event builds an event stamped now.
-func (b *Broker) event(typ, execID, workflowID string, data *EventData) Event {
-	return Event{Type: typ, ExecutionID: execID, WorkflowID: workflowID, Timestamp: b.now().UTC().Format(time.RFC3339Nano), Data: data}
+func (b *Broker) event(typ, execID, workflowID string, data EventData) Event {
+	return Event{Type: typ, ExecutionID: execID, WorkflowID: workflowID, Timestamp: b.now().UTC(), Data: data}
 }

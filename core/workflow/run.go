@@ -197,7 +197,7 @@ func (r *Runner) runAs(ctx context.Context, g *Graph, triggerType string, payloa
 	}
 	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
-	st.emit(EventStarted, &EventData{Nodes: n})
+	st.emit(EventStarted, EventData{Nodes: n})
 	st.loadSecrets()
 	bound := r.Parallel
 	if bound <= 0 {
@@ -321,7 +321,7 @@ func (st *run) launch(bound int) bool {
 		}
 		input := st.slots[i].input
 		st.slots[i].input = nil
-		st.emit(EventExecuting, &EventData{NodeID: n.ID, NodeType: n.Type})
+		st.emit(EventExecuting, EventData{NodeID: n.ID, NodeType: n.Type})
 		if st.inflight == 0 && i == st.next && (len(st.waiting) == 0 || bound == 1) {
 			start := time.Now()
 			out, err := st.node(n, input)
@@ -395,9 +395,9 @@ func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
 	}
 	switch {
 	case ne.Status == core.NodeError:
-		st.emit(EventNodeError, &EventData{NodeID: n.ID, NodeType: n.Type, Error: ne.Error})
+		st.emit(EventNodeError, EventData{NodeID: n.ID, NodeType: n.Type, Error: ne.Error})
 	case ne.Status == core.NodeCompleted:
-		st.emit(EventNodeCompleted, &EventData{NodeID: n.ID, NodeType: n.Type})
+		st.emit(EventNodeCompleted, EventData{NodeID: n.ID, NodeType: n.Type})
 	}
 	for _, j := range st.plan.succ[i] {
 		if st.slots[j].remaining--; st.slots[j].remaining == 0 {
@@ -409,9 +409,9 @@ func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
 // emit sends a live event of this run (live.go); the run's end is sent
 // by the Service once the record is saved, so that a client that reads
 // the record on "completed" finds it.
-func (st *run) emit(typ string, data *EventData) {
+func (st *run) emit(typ string, data EventData) {
 	if st.r.Live != nil {
-		if data != nil && data.Error != "" { // the record is cleared of secrets at its end; an event now
+		if data.Error != "" { // the record is cleared of secrets at its end; an event now
 			for _, v := range st.redact {
 				data.Error = strings.ReplaceAll(data.Error, v, redactedMark)
 			}

@@ -287,7 +287,7 @@ func (s *Service) publishEnd(exec *core.Execution) {
 			ran++
 		}
 	}
-	d := &EventData{Nodes: ran, Status: exec.Status}
+	d := EventData{Nodes: ran, Status: exec.Status}
 	typ := EventCompleted
 	if exec.Status != core.ExecCompleted {
 		typ, d.Error = EventError, exec.Error
