@@ -182,6 +182,16 @@ func TestServiceEndsLiveRun(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Data.Status != core.ExecCompleted {
 		t.Fatalf("last %+v", last.Data)
 	}
+
+	// A node test ends its stream too.
+	store.wfs["wf"] = sw
+	exec, err = svc.ExecuteNode(context.Background(), "wf", "v", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs := kept(svc.Live(), exec.ID); len(evs) == 0 || !evs[len(evs)-1].Terminal() {
+		t.Fatalf("node test events %q", describe(evs))
+	}
 }
 
 // BenchmarkEngine10NodesLive is BenchmarkEngine10Nodes with live events

@@ -60,7 +60,9 @@ func (s *Service) ExecuteNode(ctx context.Context, id, nodeID string, params map
 	exec.WorkflowVersion = sw.Version
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	return exec, s.store.SaveExecution(saveCtx, exec)
+	err = s.store.SaveExecution(saveCtx, exec)
+	s.publishEnd(exec) // live.go: the run's stream ends once the record is saved
+	return exec, err
 }
 
 // subWorkflow is w with only the nodes in keep and the edges between them,
