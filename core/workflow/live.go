@@ -105,7 +105,10 @@ func (b *Broker) Publish(e Event) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
+	now := e.Timestamp // one clock read per event (b.event stamps it)
+	if now.IsZero() {
+		now = b.now()
+	}
 	t := b.topics[e.ExecutionID]
 	if t == nil {
 		b.makeRoom(now)
