@@ -80,6 +80,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.previewRoutes(mux)   // preview.go
 	h.secretRoutes(mux)    // secrets.go
 	h.dataRoutes(mux)      // data.go
+	h.realtimeRoutes(mux)  // realtime.go
 	h.contractRoutes(mux)  // contract.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))

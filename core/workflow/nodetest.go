@@ -59,7 +59,9 @@ func (s *Service) ExecuteNode(ctx context.Context, id, nodeID string, params map
 	exec.WorkflowVersion = sw.Version
 	saveCtx, cancel := recordContext(ctx)
 	defer cancel()
-	return exec, s.store.SaveExecution(saveCtx, exec)
+	err = s.store.SaveExecution(saveCtx, exec)
+	s.publishEnd(exec) // live.go: the run's stream ends once the record is saved
+	return exec, err
 }
 
 // subWorkflow is w with only the nodes in keep and the edges between them,

@@ -70,6 +70,8 @@ type Runner struct {
 	Parallel int
 	// Secrets resolve $secrets (secrets.go); nil: $secrets is null.
 	Secrets SecretSource
+	// Live receives the run's progress (live.go); nil: none is sent.
+	Live *Broker
 }
 
 // run is the state of one execution. The scheduler (Run) is the only
@@ -159,6 +161,15 @@ func NewID() string {
 // not started are skipped; nodes already running finish and are recorded
 // as they ended.
 func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload any) *core.Execution {
+	return r.runAs(ctx, g, triggerType, payload, "")
+}
+
+// runAs is Run with the execution's id given (a claimed run's); "" makes
+// one. The id is known from the start so that live events carry it.
+func (r *Runner) runAs(ctx context.Context, g *Graph, triggerType string, payload any, id string) *core.Execution {
+	if id == "" {
+		id = NewID()
+	}
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
@@ -177,7 +188,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	st := &run{
 		r: r, g: g, ctx: ctx, now: now(),
 		exec: &core.Execution{
-			ID: NewID(), WorkflowID: g.Workflow.ID, Status: core.ExecExecuting, TriggerType: triggerType,
+			ID: id, WorkflowID: g.Workflow.ID, Status: core.ExecExecuting, TriggerType: triggerType,
 			TriggerPayload: capped(payload, maxRecordedTrigger), VariableMutations: []core.Mutation{}, Effects: []core.Effect{}, Logs: []core.LogLine{},
 			NodeExecutions: make([]core.NodeExecution, n),
 		},
@@ -186,6 +197,7 @@ func (r *Runner) Run(ctx context.Context, g *Graph, triggerType string, payload 
 	}
 	st.seen = st.vars
 	st.exec.StartedAt = st.now.UTC()
+	st.emit(EventStarted, EventData{Nodes: n})
 	st.loadSecrets()
 	st.schedule(r.parallelFor(g))
 	st.seal(ctx, triggerType)
@@ -328,6 +340,7 @@ func (st *run) launch(bound int) bool {
 		}
 		input := st.slots[i].input
 		st.slots[i].input = nil
+		st.emit(EventExecuting, EventData{NodeID: n.ID, NodeType: n.Type})
 		if st.inflight == 0 && i == st.next && (len(st.waiting) == 0 || bound == 1) {
 			start := time.Now()
 			out, err := st.node(n, input)
@@ -399,10 +412,30 @@ func (st *run) finish(i int, ran bool, out any, err error, dur time.Duration) {
 	if sl.err != nil && i < st.firstErr {
 		st.firstErr = i
 	}
+	switch {
+	case ne.Status == core.NodeError:
+		st.emit(EventNodeError, EventData{NodeID: n.ID, NodeType: n.Type, Error: ne.Error})
+	case ne.Status == core.NodeCompleted:
+		st.emit(EventNodeCompleted, EventData{NodeID: n.ID, NodeType: n.Type})
+	}
 	for _, j := range st.plan.succ[i] {
 		if st.slots[j].remaining--; st.slots[j].remaining == 0 {
 			st.ready = insertSorted(st.ready, j)
 		}
+	}
+}
+
+// emit sends a live event of this run (live.go); the run's end is sent
+// by the Service once the record is saved, so that a client that reads
+// the record on "completed" finds it.
+func (st *run) emit(typ string, data EventData) {
+	if st.r.Live != nil {
+		if data.Error != "" { // the record is cleared of secrets at its end; an event now
+			for _, v := range st.redact {
+				data.Error = strings.ReplaceAll(data.Error, v, redactedMark)
+			}
+		}
+		st.r.Live.Publish(st.r.Live.event(typ, st.exec.ID, st.g.Workflow.ID, data))
 	}
 }
 

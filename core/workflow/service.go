@@ -74,6 +74,7 @@ type Service struct {
 	retention Retention // retention.go
 	pruner    ExecutionPruner
 	sleep     func(ctx context.Context, d time.Duration) error
+	live      *Broker // live.go: runs' progress for /api/realtime/sse
 }
 
 // New returns a Service.
@@ -96,10 +97,12 @@ func New(store Store, opts Options) *Service {
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
 	}
+	live := NewBroker(opts.Now)
 	return &Service{
+		live:      live,
 		retention: *opts.Retention, pruner: opts.Pruner, sleep: opts.Sleep,
 		store:   store,
-		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel, Secrets: opts.Secrets},
+		runner:  &Runner{HTTP: opts.HTTP, Env: opts.Env, Timeout: opts.Timeout, Now: opts.Now, Data: opts.DataSources, Parallel: opts.Parallel, Secrets: opts.Secrets, Live: live},
 		data:    opts.DataSources,
 		cursors: opts.Cursors,
 		graphs:  newBoundedCache[*Graph](1024),
@@ -196,6 +199,9 @@ func (s *Service) Load(ctx context.Context, id string) (*Graph, *core.StoredWork
 	return g, sw, nil
 }
 
+// Live is the broker of this process's runs' progress (live.go).
+func (s *Service) Live() *Broker { return s.live }
+
 // Execute runs a workflow once and returns its durable record.
 func (s *Service) Execute(ctx context.Context, id, kind string, payload any) (*core.Execution, error) {
 	g, sw, err := s.Load(ctx, id)
@@ -218,7 +224,13 @@ func (s *Service) runWithID(ctx context.Context, g *Graph, sw *core.StoredWorkfl
 	if err != nil {
 		return nil, err
 	}
-	exec := s.runner.Run(ctx, g, kind, payload)
+	// A claimed run keeps its id from the start (live events carry it)
+	// unless it may be retried: each attempt is a record of its own.
+	first := ""
+	if retriesFor(g, kind) == 0 {
+		first = id
+	}
+	exec := s.runner.runAs(ctx, g, kind, payload, first)
 	// retry.go: a failed background run is tried again when the workflow
 	// asks for it (queue_enabled, retry_count); each attempt is recorded.
 	for attempt := 1; exec.Status != core.ExecCompleted && attempt <= retriesFor(g, kind); attempt++ {
@@ -262,7 +274,9 @@ func (s *Service) record(ctx context.Context, g *Graph, sw *core.StoredWorkflow,
 	exec.WorkflowVersion = sw.Version
 	saveCtx, cancel := recordContext(ctx)
 	defer cancel()
-	if err := s.store.SaveExecution(saveCtx, exec); err != nil {
+	err := s.store.SaveExecution(saveCtx, exec)
+	s.publishEnd(exec) // after the save: a client told "completed" reads the record
+	if err != nil {
 		return err
 	}
 	s.log.LogAttrs(ctx, slog.LevelDebug, "workflow executed", slog.String("workflowId", exec.WorkflowID),
@@ -276,6 +290,22 @@ func (s *Service) record(ctx context.Context, g *Graph, sw *core.StoredWorkflow,
 			slog.String("executionId", exec.ID), slog.String("nodeId", l.NodeID))
 	}
 	return nil
+}
+
+// publishEnd sends the live event that ends exec's stream.
+func (s *Service) publishEnd(exec *core.Execution) {
+	ran := 0 // nodes that ran, as the TypeScript engine counts them
+	for _, ne := range exec.NodeExecutions {
+		if ne.Status != core.NodeSkipped {
+			ran++
+		}
+	}
+	d := EventData{Nodes: ran, Status: exec.Status}
+	typ := EventCompleted
+	if exec.Status != core.ExecCompleted {
+		typ, d.Error = EventError, exec.Error
+	}
+	s.live.Publish(s.live.event(typ, exec.ID, exec.WorkflowID, d))
 }
 
 func logLevel(s string) slog.Level {

@@ -335,7 +335,7 @@ func TestNotSupported(t *testing.T) {
 		{ct.Call{Method: "GET", Path: "/api/data/users/1"}, true},
 		{ct.Call{Method: "GET", Path: "/api/embed/embed.js"}, false},
 		{ct.Call{Method: "POST", Path: "/api/page-auth/login", JSON: map[string]any{}}, false},
-		{ct.Call{Method: "GET", Path: "/api/realtime/sse/0000"}, false},
+		{ct.Call{Method: "GET", Path: "/api/realtime/ws/0000"}, false},
 		{ct.Call{Method: "GET", Path: "/api/openapi.json"}, false},
 		// services/gpu_adapters.py inference test.
 		{ct.Call{Method: "POST", Path: "/v1/chat/completions", JSON: map[string]any{"model": "m", "messages": []any{map[string]any{"role": "user", "content": "hi"}}, "max_tokens": 10}}, false},
