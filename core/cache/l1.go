@@ -96,8 +96,7 @@ func (l *L1[V]) InvalidateAll() {
 
 // Close stops the goroutine that expires idle entries. A process keeps its
 // cache for life and need not call it; a test in a testing/synctest bubble
-// must, or the bubble never ends. The cache still works after Close; idle
-// entries are then expired as it is used.
+// must, or the bubble never ends. The cache still serves after Close.
 func (l *L1[V]) Close() {
 	if l.cache != nil {
 		l.cache.StopAllGoroutines()
