@@ -15,7 +15,8 @@ test:
 	./scripts/test.sh
 
 # The fast inner loop: lint and every test that needs no outside server
-# (-short skips those that start redis-server, tursodb or Chromium).
+# (-short skips those that start redis-server, tursodb or Chromium, and
+# those that build and run a deploy artifact).
 check: lint
 	$(GO) test -short -count=1 ./...
 

@@ -300,6 +300,11 @@ func TestSAMTemplate(t *testing.T) {
 	}
 
 	// What `sam build` runs: the Makefile targets, writing bootstrap into ARTIFACTS_DIR.
+	// Cross-compiling for arm64 is most of this package's time: the whole
+	// suite (make test) does it, the inner loop (make check) does not.
+	if testing.Short() {
+		t.Skip("-short: not building the arm64 bootstraps")
+	}
 	for _, fn := range []string{"EdgeFunction", "FlushFunction"} {
 		dir := t.TempDir()
 		cmd := exec.Command("make", "-s", "build-"+fn, "ARTIFACTS_DIR="+dir)
@@ -350,6 +355,9 @@ func TestServerlessYML(t *testing.T) {
 	}
 
 	// The zips serverless deploys: bootstrap at the root, executable, arm64.
+	if testing.Short() {
+		t.Skip("-short: not building the arm64 zips nor running serverless package")
+	}
 	out := t.TempDir()
 	cmd := exec.Command(filepath.Join(root, "scripts", "lambda-package.sh"), out)
 	cmd.Env = append(os.Environ(), "LAMBDA_ARCHS=arm64", "VERSION=test")
@@ -667,6 +675,9 @@ func TestDockerfile(t *testing.T) {
 	// Build both binaries as the Dockerfile does, run the entrypoint with
 	// the image's environment (bound to loopback here, not 0.0.0.0) and
 	// the healthcheck against it.
+	if testing.Short() {
+		t.Skip("-short: not building and running the image's binaries")
+	}
 	bin := t.TempDir()
 	for _, pkg := range goBuilds {
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(bin, filepath.Base(pkg)), pkg)

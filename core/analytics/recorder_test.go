@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/internal/poll"
 )
 
 // gateCache records pipelines; the first one blocks until release is
@@ -47,18 +48,11 @@ func TestRecorderMergesViewsWaitingBehindACall(t *testing.T) {
 	for i := range waiting {
 		wg.Go(func() { rr.Record(context.Background(), view(i%3, i)) })
 	}
-	for { // every waiter has joined the next batch
+	poll.Until(t, "every waiter joins the next batch", func() bool {
 		rr.mu.Lock()
-		n := 0
-		if rr.pending != nil {
-			n = len(rr.pending.views)
-		}
-		rr.mu.Unlock()
-		if n == waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer rr.mu.Unlock()
+		return rr.pending != nil && len(rr.pending.views) == waiting
+	})
 	close(g.release)
 	wg.Wait()
 

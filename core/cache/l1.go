@@ -94,6 +94,15 @@ func (l *L1[V]) InvalidateAll() {
 	}
 }
 
+// Close stops the goroutine that expires idle entries. A process keeps its
+// cache for life and need not call it; a test in a testing/synctest bubble
+// must, or the bubble never ends. The cache still serves after Close.
+func (l *L1[V]) Close() {
+	if l.cache != nil {
+		l.cache.StopAllGoroutines()
+	}
+}
+
 // Stats is a snapshot for the health endpoint.
 type Stats struct {
 	Entries   int    `json:"entries"`

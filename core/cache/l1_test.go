@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -30,7 +31,12 @@ func TestL1HitAfterMiss(t *testing.T) {
 }
 
 func TestL1CoalescesConcurrentMisses(t *testing.T) {
+	synctest.Test(t, testL1CoalescesConcurrentMisses)
+}
+
+func testL1CoalescesConcurrentMisses(t *testing.T) {
 	l := NewL1[blob](1<<20, time.Minute)
+	defer l.Close()
 	var loads atomic.Int32
 	release := make(chan struct{})
 	load := func(context.Context) (blob, error) {
@@ -48,7 +54,7 @@ func TestL1CoalescesConcurrentMisses(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // let the readers pile up on the one load
+	synctest.Wait() // every reader is blocked: on the one load, or in it
 	close(release)
 	wg.Wait()
 	if loads.Load() != 1 {
@@ -57,12 +63,17 @@ func TestL1CoalescesConcurrentMisses(t *testing.T) {
 }
 
 func TestL1ServesStaleWhileOneRefreshRuns(t *testing.T) {
+	synctest.Test(t, testL1ServesStaleWhileOneRefreshRuns)
+}
+
+func testL1ServesStaleWhileOneRefreshRuns(t *testing.T) {
 	l := NewL1[blob](1<<20, 20*time.Millisecond)
+	defer l.Close()
 	ctx := context.Background()
 	if _, _, err := l.Get(ctx, "k", func(context.Context) (blob, error) { return "old", nil }); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(40 * time.Millisecond)
+	time.Sleep(40 * time.Millisecond) // the bubble's clock: past freshness at once
 	var reloads atomic.Int32
 	release := make(chan struct{})
 	reload := func(context.Context) (blob, error) {
@@ -77,20 +88,25 @@ func TestL1ServesStaleWhileOneRefreshRuns(t *testing.T) {
 		}
 	}
 	close(release)
-	waitFor(t, func() bool {
-		v, _, _ := l.Get(ctx, "k", reload)
-		return v == "new"
-	})
+	synctest.Wait() // the refresh has landed
+	if v, _, _ := l.Get(ctx, "k", reload); v != "new" {
+		t.Errorf("after the refresh got %q, want new", v)
+	}
 	if reloads.Load() != 1 {
 		t.Errorf("reloads = %d, want 1", reloads.Load())
 	}
 }
 
 func TestL1KeepsOldValueWhenRefreshFails(t *testing.T) {
+	synctest.Test(t, testL1KeepsOldValueWhenRefreshFails)
+}
+
+func testL1KeepsOldValueWhenRefreshFails(t *testing.T) {
 	l := NewL1[blob](1<<20, 10*time.Millisecond)
+	defer l.Close()
 	ctx := context.Background()
 	l.Get(ctx, "k", func(context.Context) (blob, error) { return "good", nil })
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // the bubble's clock: past freshness at once
 	var failures atomic.Int32
 	failing := func(context.Context) (blob, error) { failures.Add(1); return "", errors.New("store down") }
 	for range 3 {
@@ -99,7 +115,10 @@ func TestL1KeepsOldValueWhenRefreshFails(t *testing.T) {
 			t.Fatalf("got %q %v, want the last good value", v, err)
 		}
 	}
-	waitFor(t, func() bool { return failures.Load() > 0 })
+	synctest.Wait() // the failed refresh has returned
+	if failures.Load() == 0 {
+		t.Fatal("no refresh ran")
+	}
 	if v, _, err := l.Get(ctx, "k", failing); err != nil || v != "good" {
 		t.Fatalf("after failed refresh got %q %v", v, err)
 	}
@@ -136,17 +155,6 @@ func TestL1InvalidateAll(t *testing.T) {
 	l.InvalidateAll()
 	if v, tier, _ := l.Get(ctx, "k", func(context.Context) (blob, error) { return "b", nil }); v != "b" || tier != TierMiss {
 		t.Fatalf("got %q %s after InvalidateAll", v, tier)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/frontbase/edge/core"
@@ -122,11 +123,16 @@ func TestConcurrentVariants(t *testing.T) {
 // such pages are rendered for each request (from the cached page, not
 // the store).
 func TestClockPagesRenderPerRequest(t *testing.T) {
+	synctest.Test(t, testClockPagesRenderPerRequest)
+}
+
+func testClockPagesRenderPerRequest(t *testing.T) {
 	store := newMemStore()
 	store.putText("now", "t={{ system.timestamp }}")
 	svc := newService(store, time.Hour)
+	defer svc.Close()
 	first, _ := get(t, svc, "/now")
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond) // the bubble's clock: no real time
 	second, tier := get(t, svc, "/now")
 	if string(first.Body) == string(second.Body) {
 		t.Error("a clock page was served from the cache a second later")

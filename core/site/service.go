@@ -117,6 +117,10 @@ func New(store Store, opts Options) *Service {
 	}
 }
 
+// Close stops the L1 cache's clean-up goroutine (see cache.L1.Close); the
+// Service still serves after it.
+func (s *Service) Close() { s.l1.Close() }
+
 // CacheStats reports the L1 tier for the health endpoint.
 func (s *Service) CacheStats() cache.Stats { return s.l1.Stats() }
 

@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/internal/poll"
 )
 
 // nd is a node in test workflows.
@@ -99,6 +101,16 @@ func newTarget(t testing.TB, h http.HandlerFunc) *target {
 	}))
 	t.Cleanup(tg.Close)
 	return tg
+}
+
+// hang is a server that does not answer: it returns once the client has
+// given up (its request's context ends), or after poll.Timeout so that a
+// client that never gives up fails its test rather than hanging the run.
+func hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(poll.Timeout):
+	}
 }
 
 func (tg *target) hostPort() string { return tg.Listener.Addr().String() }

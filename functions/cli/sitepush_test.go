@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -105,23 +106,28 @@ func TestAPIStrategySendsTheSiteInOneRequest(t *testing.T) {
 			}
 			log.take()
 
-			big := benchSite(t, 500)
+			// One request whatever the size: -short checks it on fewer pages.
+			pages := 500
+			if testing.Short() {
+				pages = 100
+			}
+			big := benchSite(t, pages)
 			before = turso()
 			out = publish(big)
 			if got := log.take(); len(got) != 1 {
-				t.Errorf("500 pages took %d requests, want 1", len(got))
+				t.Errorf("%d pages took %d requests, want 1", pages, len(got))
 			}
 			if n := turso() - before; n > 3 {
-				t.Errorf("500 pages cost %d Turso requests, want at most 3", n)
+				t.Errorf("%d pages cost %d Turso requests, want at most 3", pages, n)
 			}
 			if v := versionCount(t, e); v != 2 {
 				t.Errorf("%d site versions after the second publish, want 2", v)
 			}
-			if !strings.Contains(out, "500 published, 0 failed") {
+			if !strings.Contains(out, fmt.Sprintf("%d published, 0 failed", pages)) {
 				t.Errorf("output:\n%s", out[max(0, len(out)-300):])
 			}
-			if resp, _ := e.Do(t, "GET", "/page-321", nil); resp.StatusCode != 200 {
-				t.Errorf("/page-321 = %d", resp.StatusCode)
+			if resp, _ := e.Do(t, "GET", fmt.Sprintf("/page-%d", pages*2/3), nil); resp.StatusCode != 200 {
+				t.Errorf("/page-%d = %d", pages*2/3, resp.StatusCode)
 			}
 
 			out = publish(big)

@@ -41,6 +41,9 @@ var bins struct {
 // the flags the deploy uses.
 func built(t testing.TB) (edge, flush string) {
 	t.Helper()
+	if testing.Short() { // linking both bootstraps is most of the package's time
+		t.Skip("-short: not building and running the bootstraps")
+	}
 	bins.once.Do(func() {
 		dir, err := os.MkdirTemp("", "frontbase-lambda-")
 		if err != nil {
