@@ -83,6 +83,28 @@ func (c *Component) Style() *StyleData {
 	return c.Styles
 }
 
+// Columns reads a data component's props._columns, as the builder saves
+// them: column names, or objects naming a column. The renderer and the
+// data proxy must agree on them: the proxy only sorts by these.
+func (c *Component) Columns() []string {
+	list, _ := c.Props["_columns"].([]any)
+	var out []string
+	for _, it := range list {
+		switch col := it.(type) {
+		case string:
+			out = append(out, col)
+		case map[string]any:
+			for _, k := range [...]string{"name", "column_name", "column"} {
+				if n, ok := col[k].(string); ok && n != "" {
+					out = append(out, n)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // StyleData holds the CSS a builder user set on a component, by camelCase
 // property name, with per-viewport overrides.
 type StyleData struct {

@@ -231,7 +231,7 @@ func publishedOf(c *core.Component) *published {
 	if pub.table == "" {
 		pub.table = b.TableName
 	}
-	pub.columns = columnsOf(c.Props["_columns"])
+	pub.columns = c.Columns()
 	for _, list := range [][]string{pub.qc.SearchColumns, b.SearchColumns, b.ColumnOrder, pub.columns} {
 		if len(list) > 0 {
 			pub.searchCols = list
@@ -242,26 +242,6 @@ func publishedOf(c *core.Component) *published {
 		pub.columns = b.ColumnOrder
 	}
 	return pub
-}
-
-// columnsOf reads props._columns: names, or objects naming a column.
-func columnsOf(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, it := range list {
-		switch c := it.(type) {
-		case string:
-			out = append(out, c)
-		case map[string]any:
-			for _, k := range [...]string{"name", "column_name", "column"} {
-				if n, ok := c[k].(string); ok && n != "" {
-					out = append(out, n)
-					break
-				}
-			}
-		}
-	}
-	return out
 }
 
 // ---- execution

@@ -85,7 +85,7 @@ func (s *state) dataTable(c *core.Component) {
 
 	cols := bd.ColumnOrder
 	if len(cols) == 0 {
-		cols = columnNames(c.Props["_columns"])
+		cols = c.Columns()
 	}
 	type col struct{ name, label string }
 	var shown []col
@@ -139,26 +139,6 @@ func (s *state) dataTable(c *core.Component) {
 		b.WriteString(`<nav class="fb-dt-pager" aria-label="Pages" hidden><button type="button" data-fb-page="-1">Previous</button><span class="fb-dt-info" aria-live="polite"></span><button type="button" data-fb-page="1">Next</button></nav>`)
 	}
 	b.WriteString(`<noscript><p class="fb-muted">This table loads its rows with JavaScript.</p></noscript></section>`)
-}
-
-// columnNames reads props._columns: names, or objects naming a column.
-func columnNames(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, it := range list {
-		switch c := it.(type) {
-		case string:
-			out = append(out, c)
-		case map[string]any:
-			for _, k := range [...]string{"name", "column_name", "column"} {
-				if n, ok := c[k].(string); ok && n != "" {
-					out = append(out, n)
-					break
-				}
-			}
-		}
-	}
-	return out
 }
 
 func firstNonEmpty(list ...string) string {
