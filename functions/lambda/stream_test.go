@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -110,9 +109,8 @@ func bigPage(n int) []byte {
 func TestEdgeStreamsThroughFunctionURL(t *testing.T) {
 	edge, _ := built(t)
 	api := newRuntimeAPI(t)
-	db := filepath.Join(t.TempDir(), "pages.db")
-	fn := startFunction(t, edge, api, "FRONTBASE_LOCAL_DB_PATH="+db, "FRONTBASE_SYSTEM_KEY="+key, "FRONTBASE_LAMBDA_STREAMING=on",
-		"FRONTBASE_MAX_PAGE_BYTES=32MiB", "FRONTBASE_MAX_BODY_BYTES=32MiB")
+	fn := startFunction(t, edge, api, append(cloudEnv(t), "FRONTBASE_LAMBDA_STREAMING=on",
+		"FRONTBASE_MAX_PAGE_BYTES=32MiB", "FRONTBASE_MAX_BODY_BYTES=32MiB")...)
 	auth := map[string]string{"x-system-key": key, "content-type": "application/json"}
 	for _, page := range [][]byte{readDemo(t, "about.json"), bigPage(900)} {
 		res, _ := invoke(t, api, fn, v2Event(req{method: "POST", path: "/api/import", headers: auth, body: page}, apigwHost))
@@ -210,9 +208,8 @@ func (f *firstByte) Read(p []byte) (int, error) {
 func BenchmarkLargePageThroughRuntimeAPI(b *testing.B) {
 	edge, _ := built(b)
 	api := newRuntimeAPI(b)
-	db := filepath.Join(b.TempDir(), "pages.db")
-	fn := startFunction(b, edge, api, "FRONTBASE_LOCAL_DB_PATH="+db, "FRONTBASE_SYSTEM_KEY="+key, "FRONTBASE_LAMBDA_STREAMING=on",
-		"FRONTBASE_MAX_PAGE_BYTES=32MiB", "FRONTBASE_MAX_BODY_BYTES=32MiB")
+	fn := startFunction(b, edge, api, append(cloudEnv(b), "FRONTBASE_LAMBDA_STREAMING=on",
+		"FRONTBASE_MAX_PAGE_BYTES=32MiB", "FRONTBASE_MAX_BODY_BYTES=32MiB")...)
 	res, _ := invoke(b, api, fn, v2Event(req{method: "POST", path: "/api/import", headers: map[string]string{"x-system-key": key, "content-type": "application/json"}, body: bigPage(620)}, apigwHost))
 	if res.StatusCode != 200 {
 		b.Fatalf("publish: %d %.300s", res.StatusCode, res.Body)
@@ -248,7 +245,7 @@ func BenchmarkLargePageThroughRuntimeAPI(b *testing.B) {
 func TestStreamingFlagIsChecked(t *testing.T) {
 	edge, _ := built(t)
 	api := newRuntimeAPI(t)
-	fn := startFunction(t, edge, api, "FRONTBASE_LAMBDA_STREAMING=RESPONSE_STREAM", "FRONTBASE_LOCAL_DB_PATH="+filepath.Join(t.TempDir(), "p.db"))
+	fn := startFunction(t, edge, api, "FRONTBASE_LAMBDA_STREAMING=RESPONSE_STREAM", "FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=http://127.0.0.1:1")
 	select {
 	case ie := <-api.initErr:
 		if ie.errorType != "Runtime.ConfigError" || !bytes.Contains(ie.body, []byte("FRONTBASE_LAMBDA_STREAMING")) {
