@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/dataproxy"
 )
 
@@ -32,7 +33,7 @@ func (h *handler) dataExecute(w http.ResponseWriter, r *http.Request) {
 		writeDataError(w, r, &dataproxy.Error{Status: http.StatusRequestEntityTooLarge, Code: dataproxy.CodeInvalid, Msg: "the data request is larger than 64 KiB"})
 		return
 	}
-	var in dataproxy.ExecuteBody
+	var in wire.DataExecuteRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxDataRequestBytes))
 	if err := dec.Decode(&in); err != nil {
 		status, msg := http.StatusBadRequest, "expected a JSON object {\"dataRequest\": {...}}"
@@ -43,12 +44,15 @@ func (h *handler) dataExecute(w http.ResponseWriter, r *http.Request) {
 		writeDataError(w, r, &dataproxy.Error{Status: status, Code: dataproxy.CodeInvalid, Msg: msg})
 		return
 	}
-	res, err := h.opts.Data.Execute(r.Context(), &in)
+	// The service's types mirror the bodies field for field (see
+	// core/dataproxy/wire.go): these conversions copy nothing.
+	res, err := h.opts.Data.Execute(r.Context(), &dataproxy.ExecuteBody{
+		DataRequest: (*dataproxy.DataRequest)(in.DataRequest), Query: (*dataproxy.Query)(in.Query)})
 	if err != nil {
 		writeDataError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, (*wire.DataResult)(res))
 }
 
 // dataTable: GET /api/data/{table}?datasourceId=&limit=&offset=&orderBy=&order=&search=
@@ -85,7 +89,7 @@ func (h *handler) dataTable(w http.ResponseWriter, r *http.Request) {
 		writeDataError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, (*wire.DataResult)(res))
 }
 
 // writeDataError answers {"success": false, "code", "error"}; the TypeScript
@@ -96,5 +100,5 @@ func writeDataError(w http.ResponseWriter, r *http.Request, err error) {
 		logger(r).ErrorContext(r.Context(), "data request failed", "err", err)
 		e = &dataproxy.Error{Status: http.StatusInternalServerError, Code: "DataProxyFailed", Msg: "the data request failed (the engine's log has it)"}
 	}
-	writeJSON(w, e.Status, dataproxy.ErrorBody{Success: false, Code: e.Code, Error: e.Msg})
+	writeJSON(w, e.Status, wire.DataError{Success: false, Code: e.Code, Error: e.Msg})
 }

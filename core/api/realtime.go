@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -58,27 +59,13 @@ func (h *handler) realtimeRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/realtime/sse/{executionId}", rt)
 }
 
-// snapshotBody is the "snapshot" event: the record without outputs.
-type snapshotBody struct {
-	ExecutionID    string         `json:"executionId,omitempty"`
-	WorkflowID     string         `json:"workflowId,omitempty"`
-	Status         string         `json:"status,omitempty"`
-	NodeExecutions []snapshotNode `json:"nodeExecutions,omitempty"`
-	Error          string         `json:"error,omitempty"`
-	StartedAt      *time.Time     `json:"startedAt,omitempty"`
-	EndedAt        *time.Time     `json:"endedAt,omitempty"`
+// liveEvent is e as the stream sends it: the broker keeps core/workflow's
+// Event (the engine does not import the API's bodies), the wire names its
+// fields.
+func liveEvent(e workflow.Event) wire.LiveEvent {
+	return wire.LiveEvent{Type: e.Type, ExecutionID: e.ExecutionID, WorkflowID: e.WorkflowID, Timestamp: e.Timestamp,
+		Data: wire.LiveEventData(e.Data)}
 }
-
-type snapshotNode struct {
-	NodeID     string  `json:"nodeId"`
-	Type       string  `json:"type"`
-	Status     string  `json:"status"`
-	Error      string  `json:"error,omitempty"`
-	DurationMs float64 `json:"durationMs"`
-}
-
-// closeBody is the data of "close", as the TypeScript engine sends it.
-type closeBody struct{}
 
 func validExecutionID(id string) bool {
 	if id == "" || len(id) > 100 {
@@ -117,17 +104,17 @@ func (rt *realtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.raw(fmt.Sprintf("retry: %d\n\n", sseRetryMs))
 	s.event("snapshot", snap)
 	for _, e := range past {
-		s.event(e.Type, e)
+		s.event(e.Type, liveEvent(e))
 		if e.Terminal() {
-			s.event("close", closeBody{})
+			s.event("close", wire.LiveClose{})
 			return
 		}
 	}
 	if !local || sub == nil || !rt.streams {
 		if final != nil { // the run ended elsewhere or long ago: say how
-			s.event(final.Type, final)
+			s.event(final.Type, liveEvent(*final))
 		}
-		s.event("close", closeBody{})
+		s.event("close", wire.LiveClose{})
 		return
 	}
 	if s.err != nil {
@@ -142,18 +129,18 @@ func (rt *realtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done(): // the client went away
 			return
 		case <-life.C:
-			s.event("close", closeBody{})
+			s.event("close", wire.LiveClose{})
 			return
 		case t := <-beat.C:
 			s.raw(fmt.Sprintf("event: ping\ndata: %d\n\n", t.UnixMilli()))
 		case e, ok := <-sub.Events():
 			if !ok { // fell behind, or evicted: the client reconnects and catches up
-				s.event("close", closeBody{})
+				s.event("close", wire.LiveClose{})
 				return
 			}
-			s.event(e.Type, e)
+			s.event(e.Type, liveEvent(e))
 			if e.Terminal() {
-				s.event("close", closeBody{})
+				s.event("close", wire.LiveClose{})
 				return
 			}
 		}
@@ -165,7 +152,7 @@ func (rt *realtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // snapshot reads the record; final is the event that ends the stream when
 // the record has ended (nil while it runs, or when there is none).
-func (rt *realtime) snapshot(ctx context.Context, id string) (any, *workflow.Event) {
+func (rt *realtime) snapshot(ctx context.Context, id string) (wire.LiveSnapshot, *workflow.Event) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	e, err := rt.record(ctx, id)
@@ -174,10 +161,10 @@ func (rt *realtime) snapshot(ctx context.Context, id string) (any, *workflow.Eve
 		if core.ErrorCode(err) != core.ENOTFOUND {
 			msg = "the execution record cannot be read now"
 		}
-		return snapshotBody{Error: msg}, nil
+		return wire.LiveSnapshot{Error: msg}, nil
 	}
-	b := snapshotBody{ExecutionID: e.ID, WorkflowID: e.WorkflowID, Status: e.Status, Error: e.Error,
-		NodeExecutions: make([]snapshotNode, 0, len(e.NodeExecutions))}
+	b := wire.LiveSnapshot{ExecutionID: e.ID, WorkflowID: e.WorkflowID, Status: e.Status, Error: e.Error,
+		NodeExecutions: make([]wire.LiveSnapshotNode, 0, len(e.NodeExecutions))}
 	if !e.StartedAt.IsZero() {
 		b.StartedAt = &e.StartedAt
 	}
@@ -186,7 +173,7 @@ func (rt *realtime) snapshot(ctx context.Context, id string) (any, *workflow.Eve
 	}
 	ran := 0
 	for _, n := range e.NodeExecutions {
-		b.NodeExecutions = append(b.NodeExecutions, snapshotNode{NodeID: n.NodeID, Type: n.Type, Status: n.Status, Error: n.Error, DurationMs: n.DurationMs})
+		b.NodeExecutions = append(b.NodeExecutions, wire.LiveSnapshotNode{NodeID: n.NodeID, Type: n.Type, Status: n.Status, Error: n.Error, DurationMs: n.DurationMs})
 		if n.Status != core.NodeSkipped {
 			ran++
 		}

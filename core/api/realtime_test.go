@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/workflow"
 )
 
@@ -105,7 +106,7 @@ func TestRealtimeStream(t *testing.T) {
 		}
 		ch := readSSE(t, resp)
 		snap := next(t, ch)
-		var body snapshotBody
+		var body wire.LiveSnapshot
 		if snap.event != "snapshot" || json.Unmarshal([]byte(snap.data), &body) != nil || body.Status != core.ExecStarted || body.ExecutionID != "run-1" {
 			t.Fatalf("snapshot %+v", snap)
 		}
@@ -114,7 +115,7 @@ func TestRealtimeStream(t *testing.T) {
 		}
 		b.Publish(workflow.Event{Type: workflow.EventNodeCompleted, ExecutionID: "run-1", WorkflowID: "wf", Data: workflow.EventData{NodeID: "t", NodeType: "trigger"}})
 		e := next(t, ch)
-		var ev workflow.Event
+		var ev wire.LiveEvent
 		if e.event != "node_completed" || json.Unmarshal([]byte(e.data), &ev) != nil || ev.Data.NodeID != "t" || ev.Type != "node_completed" {
 			t.Fatalf("live %+v", e)
 		}

@@ -2,19 +2,28 @@ package dataproxy
 
 import "encoding/json"
 
-// ExecuteBody is the body of POST /api/data/execute: the data request a
+// The service's input and answer. Their bodies on the wire are the types
+// of core/api/wire (DataExecuteRequest, DataRequest, DataQuery,
+// DataResult, DataError), which name the JSON fields; core/api converts
+// between the two, so fields added here must be added there in the same
+// order (the conversion does not compile otherwise). This package does
+// not import the API's bodies: DataRequest is also what it reads from a
+// published page's binding.
+
+// ExecuteBody is what POST /api/data/execute runs: the data request a
 // published component carries, as the TypeScript page hooks send it, plus
 // the paging this engine's page runtime asks for.
 type ExecuteBody struct {
-	DataRequest *DataRequest `json:"dataRequest"`
+	DataRequest *DataRequest
 	// Query is sent by this engine's runtime (core/render/runtime): the
 	// engine builds the statement from the published table and checked
 	// identifiers, so the browser never sends SQL.
-	Query *Query `json:"query,omitempty"`
+	Query *Query
 }
 
 // DataRequest is the envelope the control plane bakes into a data-bound
-// component's binding (binding.dataRequest) at publish time.
+// component's binding (binding.dataRequest) at publish time; the JSON
+// names are the published page's (binding below).
 type DataRequest struct {
 	URL              string            `json:"url,omitempty"`
 	Method           string            `json:"method,omitempty"`
@@ -30,30 +39,22 @@ type DataRequest struct {
 // Query is one page of a table: zero-based Page, PageSize rows (capped),
 // an optional sort column and a search text.
 type Query struct {
-	Page     int    `json:"page"`
-	PageSize int    `json:"pageSize"`
-	Sort     string `json:"sort,omitempty"`
-	Dir      string `json:"dir,omitempty"` // "asc" (default) | "desc"
-	Search   string `json:"search,omitempty"`
+	Page     int
+	PageSize int
+	Sort     string
+	Dir      string // "asc" (default) | "desc"
+	Search   string
 }
 
 // Result is the answer of both routes, in the TypeScript engine's shape:
 // the hooks read data (rows), count and total.
 type Result struct {
-	Success bool  `json:"success"`
-	Data    []any `json:"data"`
-	Count   int   `json:"count"`
-	Total   int   `json:"total"`
+	Success bool
+	Data    []any
+	Count   int
+	Total   int
 	// Truncated says more rows matched than the row cap let through.
-	Truncated bool `json:"truncated,omitempty"`
-}
-
-// ErrorBody is a refusal or failure: success false, a stable code and a
-// message that names no credential.
-type ErrorBody struct {
-	Success bool   `json:"success"`
-	Code    string `json:"code"`
-	Error   string `json:"error"`
+	Truncated bool
 }
 
 // queryConfig is what the proxy reads of dataRequest.queryConfig.

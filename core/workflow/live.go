@@ -22,22 +22,27 @@ const (
 	EventError         = "error"          // the run failed (or was cancelled) and is recorded; data.error, status
 )
 
-// Event is one step of a run, sent as the data of a server-sent event.
+// Event is one step of a run. GET /api/realtime/sse/{id} sends it as the
+// data of a server-sent event in the shape of wire.LiveEvent
+// (core/api/wire names the JSON fields; core/api converts): a field added
+// here is added there too.
 type Event struct {
-	Type        string    `json:"type"`
-	ExecutionID string    `json:"executionId"`
-	WorkflowID  string    `json:"workflowId"`
-	Timestamp   time.Time `json:"timestamp"` // RFC 3339, UTC
-	Data        EventData `json:"data,omitzero"`
+	Type        string
+	ExecutionID string
+	WorkflowID  string
+	Timestamp   time.Time // UTC
+	Data        EventData
 }
 
-// EventData is what ExecutionStream.tsx reads from an event's data.
+// EventData is what ExecutionStream.tsx reads from an event's data
+// (wire.LiveEventData, field for field: core/api converts one to the
+// other).
 type EventData struct {
-	NodeID   string `json:"nodeId,omitempty"`
-	NodeType string `json:"nodeType,omitempty"`
-	Error    string `json:"error,omitempty"`
-	Nodes    int    `json:"nodes,omitempty"`
-	Status   string `json:"status,omitempty"`
+	NodeID   string
+	NodeType string
+	Error    string
+	Nodes    int
+	Status   string
 }
 
 // Terminal reports whether e ends its run's stream.

@@ -189,6 +189,27 @@ func TestFieldNames(t *testing.T) {
 		{"GET /api/public/ui-events answer", UIEvents{Triggers: []UIEventTrigger{{}}},
 			"count triggers triggers[].workflowId triggers[].workflowName triggers[].eventType triggers[].elementSelector triggers[].debounceMs triggers[].throttleMs " +
 				"triggers[].captureEventData triggers[].preventDefault triggers[].stopPropagation triggers[].keyFilter"},
+
+		// P4: a published page's data hooks send dataRequest (the published
+		// envelope), this engine's runtime adds query; P4, P5: the hooks read
+		// success, data, count, total, and error (a string) on failure.
+		{"POST /api/data/execute", DataExecuteRequest{
+			DataRequest: &DataRequest{URL: "u", Method: "POST", FetchStrategy: "proxy", DatasourceID: "d", Headers: map[string]string{"X": "1"},
+				Body: json.RawMessage(`{}`), ResultPath: "rows", FlattenRelations: ptr(false), QueryConfig: json.RawMessage(`{}`)},
+			Query: &DataQuery{Sort: "id", Dir: "desc", Search: "s"}},
+			"dataRequest dataRequest.url dataRequest.method dataRequest.fetchStrategy dataRequest.datasourceId dataRequest.headers dataRequest.headers.X " +
+				"dataRequest.body dataRequest.resultPath dataRequest.flattenRelations dataRequest.queryConfig query query.page query.pageSize query.sort query.dir query.search"},
+		{"POST /api/data/execute and GET /api/data/{table} answer", DataResult{Data: []any{}, Truncated: true}, "success data count total truncated"},
+		{"POST /api/data/execute and GET /api/data/{table} refusal", DataError{}, "success code error"},
+		// B1: the builder's ExecutionStream reads each event's data spread
+		// into {type, ...}: executionId, workflowId, timestamp,
+		// data.{nodeId, nodeType, error, nodes, status}.
+		{"GET /api/realtime/sse/{executionId} run event", LiveEvent{Data: LiveEventData{NodeID: "n", NodeType: "t", Error: "x", Nodes: 1, Status: "s"}},
+			"type executionId workflowId timestamp data data.nodeId data.nodeType data.error data.nodes data.status"},
+		{"GET /api/realtime/sse/{executionId} snapshot", LiveSnapshot{ExecutionID: "e", WorkflowID: "w", Status: "s",
+			NodeExecutions: []LiveSnapshotNode{{Error: "x"}}, Error: "x", StartedAt: &at, EndedAt: &at},
+			"executionId workflowId status nodeExecutions nodeExecutions[].nodeId nodeExecutions[].type nodeExecutions[].status nodeExecutions[].error nodeExecutions[].durationMs error startedAt endedAt"},
+		{"GET /api/realtime/sse/{executionId} close", LiveClose{}, ""},
 	}
 	for _, tt := range tests {
 		got := strings.Join(fieldNames(t, tt.body), " ")
@@ -224,6 +245,12 @@ func TestOptionalFieldsStayOut(t *testing.T) {
 		{SecretResult{}, `{"tenantSlug":"","kind":"","success":false}`},
 		{SecretRow{}, `{"tenantSlug":"","kind":"","payload":""}`},
 		{SiteRequest{}, `{"pages":null}`},
+		{DataExecuteRequest{DataRequest: &DataRequest{}}, `{"dataRequest":{}}`},
+		{DataQuery{}, `{"page":0,"pageSize":0}`},
+		{DataResult{}, `{"success":false,"data":null,"count":0,"total":0}`},
+		{LiveEvent{}, `{"type":"","executionId":"","workflowId":"","timestamp":"0001-01-01T00:00:00Z"}`},
+		{LiveSnapshot{}, `{}`},
+		{LiveSnapshotNode{}, `{"nodeId":"","type":"","status":"","durationMs":0}`},
 	}
 	for _, tt := range tests {
 		got, err := json.Marshal(tt.body)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/frontbase/edge/adapters/testservers"
+	"github.com/frontbase/edge/core/api/wire"
 	"github.com/frontbase/edge/core/dataproxy"
 	"github.com/frontbase/edge/core/secrets"
 	ct "github.com/frontbase/edge/functions/internal/contracttest"
@@ -85,7 +86,7 @@ func publishPage(t testing.TB, e *enginetest.Engine, doc string) {
 // tsEnvelope is what packages/datatable/src/hooks/useDataTableData.ts
 // sends for a proxy binding: the published queryConfig and datasourceId
 // with a frontbase_get_rows body it builds from the table state.
-func tsEnvelope(datasourceID string, page, pageSize int, search, sortCol string) dataproxy.ExecuteBody {
+func tsEnvelope(datasourceID string, page, pageSize int, search, sortCol string) wire.DataExecuteRequest {
 	qc := fmt.Sprintf(`{"datasourceType": "turso", "tableName": "products", "sql": %q, "joins": [], "hiddenFilters": []}`, productsSQL)
 	body := map[string]any{"table_name": "products", "columns": nil, "joins": []any{}, "page": page + 1, "page_size": pageSize, "filters": []any{}}
 	if search != "" {
@@ -95,7 +96,7 @@ func tsEnvelope(datasourceID string, page, pageSize int, search, sortCol string)
 	}
 	raw, _ := json.Marshal(body)
 	f := false
-	return dataproxy.ExecuteBody{DataRequest: &dataproxy.DataRequest{FetchStrategy: "proxy", DatasourceID: datasourceID, Method: "POST",
+	return wire.DataExecuteRequest{DataRequest: &wire.DataRequest{FetchStrategy: "proxy", DatasourceID: datasourceID, Method: "POST",
 		QueryConfig: json.RawMessage(qc), Body: raw, ResultPath: "rows", FlattenRelations: &f}}
 }
 
@@ -149,7 +150,7 @@ func TestDataProxyContract(t *testing.T) {
 			// This engine's runtime: {dataRequest (as published), query}.
 			var pub struct {
 				Binding struct {
-					DataRequest *dataproxy.DataRequest `json:"dataRequest"`
+					DataRequest *wire.DataRequest `json:"dataRequest"`
 				} `json:"binding"`
 			}
 			var doc struct {
@@ -161,13 +162,13 @@ func TestDataProxyContract(t *testing.T) {
 			}
 			json.Unmarshal([]byte(proxyDataTablePage("shop", "shop", true)), &doc)
 			json.Unmarshal(doc.Page.LayoutData.Content[0], &pub)
-			r := ct.Browser(t, e, "POST", "/api/data/execute", dataproxy.ExecuteBody{DataRequest: pub.Binding.DataRequest,
-				Query: &dataproxy.Query{PageSize: 5, Search: "widget"}})
+			r := ct.Browser(t, e, "POST", "/api/data/execute", wire.DataExecuteRequest{DataRequest: pub.Binding.DataRequest,
+				Query: &wire.DataQuery{PageSize: 5, Search: "widget"}})
 			if m := r.JSON(t); r.Status != 200 || m["total"] != float64(1) {
 				t.Fatalf("search: %d %s", r.Status, r.Body)
 			}
 			// As the TypeScript legacy branch sends it: the published envelope alone runs the published SQL.
-			r = ct.Browser(t, e, "POST", "/api/data/execute", dataproxy.ExecuteBody{DataRequest: pub.Binding.DataRequest})
+			r = ct.Browser(t, e, "POST", "/api/data/execute", wire.DataExecuteRequest{DataRequest: pub.Binding.DataRequest})
 			if m := r.JSON(t); r.Status != 200 || m["count"] != float64(13) {
 				t.Fatalf("published SQL: %d %s", r.Status, r.Body)
 			}
@@ -176,7 +177,7 @@ func TestDataProxyContract(t *testing.T) {
 			// published statement runs, not the sent one.
 			swapped := *pub.Binding.DataRequest
 			swapped.Body = json.RawMessage(`{"query": "SELECT name AS secret FROM sqlite_master", "params": []}`)
-			r = ct.Browser(t, e, "POST", "/api/data/execute", dataproxy.ExecuteBody{DataRequest: &swapped})
+			r = ct.Browser(t, e, "POST", "/api/data/execute", wire.DataExecuteRequest{DataRequest: &swapped})
 			if r.Status != 200 || strings.Contains(r.Body, "secret") || !strings.Contains(r.Body, "Blue Widget") {
 				t.Errorf("sent SQL ran: %d %s", r.Status, r.Body)
 			}
@@ -187,9 +188,9 @@ func TestDataProxyContract(t *testing.T) {
 			forged.QueryConfig = json.RawMessage(`{"tableName": "products", "sql": "SELECT * FROM sqlite_master"}`)
 			private := tsEnvelope("ds-private", 0, 5, "", "")
 			for name, body := range map[string]any{
-				"forged SQL":   dataproxy.ExecuteBody{DataRequest: &forged},
+				"forged SQL":   wire.DataExecuteRequest{DataRequest: &forged},
 				"private page": private,
-				"other table": func() dataproxy.ExecuteBody {
+				"other table": func() wire.DataExecuteRequest {
 					b := tsEnvelope("shop", 0, 5, "", "")
 					b.DataRequest.Body = []byte(`{"table_name": "users"}`)
 					return b
