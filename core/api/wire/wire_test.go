@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/cache"
+	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/ratelimit"
 )
 
@@ -189,6 +190,14 @@ func TestFieldNames(t *testing.T) {
 		{"GET /api/public/ui-events answer", UIEvents{Triggers: []UIEventTrigger{{}}},
 			"count triggers triggers[].workflowId triggers[].workflowName triggers[].eventType triggers[].elementSelector triggers[].debounceMs triggers[].throttleMs " +
 				"triggers[].captureEventData triggers[].preventDefault triggers[].stopPropagation triggers[].keyFilter"},
+		// P6: the gated page's form posts these names; a JSON caller reads
+		// success, user, redirectUrl or error.
+		{"POST /api/page-auth/login", PageAuthRequest{}, "email password redirectTo isEmbed formId captchaToken"},
+		{"POST /api/page-auth/login answer", PageAuthSignedIn{User: pageauth.User{Avatar: "a"}},
+			"success user user.id user.email user.name user.firstName user.lastName user.avatar user.role redirectUrl"},
+		{"GET /api/page-auth/me answer", PageAuthMe{User: &pageauth.User{Avatar: "a"}},
+			"success user user.id user.email user.name user.firstName user.lastName user.avatar user.role"},
+		{"page-auth refusal", PageAuthError{}, "error"},
 	}
 	for _, tt := range tests {
 		got := strings.Join(fieldNames(t, tt.body), " ")
