@@ -81,3 +81,68 @@ func TestPageAuthContract(t *testing.T) {
 		t.Errorf("me after logout: %d %s", r.Status, r.Body)
 	}
 }
+
+// privatePage is a page the builder marked private (isPublic: false).
+func privatePage(slug string) string {
+	return fmt.Sprintf(`{"page": {"id": "p-%[1]s", "slug": "%[1]s", "tenantSlug": "acme", "name": "Members", "isPublic": false,
+	  "layoutData": {"content": [{"id": "t", "type": "Text", "props": {"text": "Members-only secret"}}]}}, "force": true}`, slug)
+}
+
+// P6, private pages: a signed-out visitor gets the sign-in card and not
+// the content; a signed-in one gets the page, kept out of every shared
+// cache; without FRONTBASE_AUTH a private page stays not found.
+func TestPrivatePageContract(t *testing.T) {
+	g := gotruetest.New(t, "ada@example.com", "s3cret!")
+	withAuth := enginetest.Start(t, enginetest.Options{Mode: "local", Env: map[string]string{
+		"FRONTBASE_AUTH":       fmt.Sprintf(`{"provider": "supabase", "url": %q, "anonKey": %q}`, g.URL, gotruetest.AnonKey),
+		"FRONTBASE_HTTP_ALLOW": strings.TrimPrefix(g.URL, "http://"),
+		"FRONTBASE_TENANT":     "acme",
+	}})
+	without := enginetest.Start(t, enginetest.Options{Mode: "local", Env: map[string]string{"FRONTBASE_TENANT": "acme"}})
+	for _, e := range []*enginetest.Engine{withAuth, without} {
+		publishPage(t, e, privatePage("members"))
+	}
+
+	if r := ct.BrowserForm(t, without, "GET", "/members", nil); r.Status != 404 || strings.Contains(r.Body, "Members-only") {
+		t.Errorf("without FRONTBASE_AUTH: %d", r.Status)
+	}
+
+	// Signed out, twice (the second would be a cache hit were it cached).
+	for i := range 2 {
+		r := ct.BrowserForm(t, withAuth, "GET", "/members?tab=2&auth_error=Invalid+login+credentials", nil)
+		if r.Status != 200 || strings.Contains(r.Body, "Members-only") || !strings.Contains(r.Body, `action="/api/page-auth/login"`) ||
+			!strings.Contains(r.Body, `name="redirectTo" value="/members?tab=2"`) || !strings.Contains(r.Body, "Invalid login credentials") ||
+			r.Header.Get("Cache-Control") != "private, no-store" {
+			t.Fatalf("signed out %d: %d %q %s", i, r.Status, r.Header.Get("Cache-Control"), r.Body)
+		}
+	}
+
+	r := ct.BrowserForm(t, withAuth, "POST", "/api/page-auth/login", url.Values{"redirectTo": {"/members"}, "email": {"ada@example.com"}, "password": {"s3cret!"}})
+	var session *http.Cookie
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == pageauth.CookieName {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatalf("sign-in: %d %v", r.Status, r.Header)
+	}
+	for i := range 2 {
+		r = ct.BrowserForm(t, withAuth, "GET", "/members", nil, session)
+		if r.Status != 200 || !strings.Contains(r.Body, "Members-only secret") || r.Header.Get("Cache-Control") != "private, no-store" {
+			t.Fatalf("signed in %d: %d %q %s", i, r.Status, r.Header.Get("Cache-Control"), r.Body)
+		}
+	}
+	// What the signed-in visitor got was not kept for anyone else.
+	if r := ct.BrowserForm(t, withAuth, "GET", "/members", nil); strings.Contains(r.Body, "Members-only") {
+		t.Errorf("after a signed-in view, signed out: %d %s", r.Status, r.Body)
+	}
+	// A forged cookie is no session.
+	if r := ct.BrowserForm(t, withAuth, "GET", "/members", nil, &http.Cookie{Name: pageauth.CookieName, Value: "forged"}); strings.Contains(r.Body, "Members-only") {
+		t.Errorf("forged cookie: %d %s", r.Status, r.Body)
+	}
+	// Missing pages stay 404 with sign-in configured.
+	if r := ct.BrowserForm(t, withAuth, "GET", "/nowhere", nil); r.Status != 404 {
+		t.Errorf("missing page: %d", r.Status)
+	}
+}
