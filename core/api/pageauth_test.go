@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/pageauth/gotruetest"
@@ -14,7 +16,7 @@ import (
 	"github.com/frontbase/edge/core/site"
 )
 
-func pageAuthHandler(t *testing.T, g *gotruetest.Server) http.Handler {
+func pageAuthHandler(t *testing.T, g *gotruetest.Server, now ...func() time.Time) http.Handler {
 	t.Helper()
 	opts := Options{}
 	if g != nil {
@@ -22,7 +24,11 @@ func pageAuthHandler(t *testing.T, g *gotruetest.Server) http.Handler {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts.PageAuth = pageauth.New(pageauth.Options{URL: g.URL, AnonKey: gotruetest.AnonKey, HTTP: g.Client(), Keys: keys})
+		o := pageauth.Options{URL: g.URL, AnonKey: gotruetest.AnonKey, HTTP: g.Client(), Keys: keys}
+		if len(now) > 0 {
+			o.Now = now[0]
+		}
+		opts.PageAuth = pageauth.New(o)
 	}
 	return New(site.New(&settingsStore{}, site.Options{}), opts)
 }
@@ -198,5 +204,35 @@ func TestPageAuthWithoutProvider(t *testing.T) {
 	}
 	if rec := authCall(h, "GET", "/api/page-auth/me", nil, "", nil); rec.Code != 401 {
 		t.Errorf("me: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestPageAuthRefreshesAnExpiredSession(t *testing.T) {
+	g := gotruetest.New(t, "ada@example.com", "s3cret!")
+	var mu sync.Mutex
+	clock := time.Unix(1_800_000_000, 0)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	h := pageAuthHandler(t, g, now)
+	old := sessionOf(t, authCall(h, "POST", "/api/page-auth/login", nil, `{"email":"ada@example.com","password":"s3cret!"}`, nil))
+	if old == nil {
+		t.Fatal("no session")
+	}
+	mu.Lock()
+	clock = clock.Add(2 * time.Hour) // past the access token's hour
+	mu.Unlock()
+	rec := authCall(h, "GET", "/api/page-auth/me", nil, "", old)
+	fresh := sessionOf(t, rec)
+	if rec.Code != 200 || fresh == nil || fresh.Value == old.Value || fresh.MaxAge <= 0 {
+		t.Fatalf("expired session: %d %s, cookie %+v", rec.Code, rec.Body, fresh)
+	}
+	if n := g.Calls("/auth/v1/token"); n != 2 {
+		t.Errorf("%d token calls, want sign-in and refresh", n)
+	}
+	if rec := authCall(h, "GET", "/api/page-auth/me", nil, "", fresh); rec.Code != 200 {
+		t.Errorf("refreshed cookie: %d", rec.Code)
+	}
+	// The old cookie's refresh token is spent.
+	if rec := authCall(h, "GET", "/api/page-auth/me", nil, "", old); rec.Code != 401 {
+		t.Errorf("old cookie: %d", rec.Code)
 	}
 }

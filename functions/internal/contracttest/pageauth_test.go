@@ -145,4 +145,16 @@ func TestPrivatePageContract(t *testing.T) {
 	if r := ct.BrowserForm(t, withAuth, "GET", "/nowhere", nil); r.Status != 404 {
 		t.Errorf("missing page: %d", r.Status)
 	}
+	// A page made private by a later publish is known as private at once.
+	publishPage(t, withAuth, strings.Replace(privatePage("nowhere"), `"isPublic": false`, `"isPublic": true`, 1))
+	if r := ct.BrowserForm(t, withAuth, "GET", "/nowhere", nil); r.Status != 200 || !strings.Contains(r.Body, "Members-only") {
+		t.Fatalf("published public: %d", r.Status)
+	}
+	publishPage(t, withAuth, privatePage("nowhere"))
+	if r := ct.BrowserForm(t, withAuth, "GET", "/nowhere", nil); r.Status != 200 || strings.Contains(r.Body, "Members-only") || !strings.Contains(r.Body, "/api/page-auth/login") {
+		t.Errorf("republished private, signed out: %d %s", r.Status, r.Body)
+	}
+	if r := ct.BrowserForm(t, withAuth, "GET", "/nowhere", nil, session); r.Status != 200 || !strings.Contains(r.Body, "Members-only") {
+		t.Errorf("republished private, signed in: %d", r.Status)
+	}
 }
