@@ -17,6 +17,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/dataproxy"
+	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/ratelimit"
 	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
@@ -42,6 +43,9 @@ type Options struct {
 
 	// Data is the datasource proxy (data.go); nil: its routes answer 501.
 	Data *dataproxy.Service
+	// PageAuth signs visitors in to private pages (pageauth.go); nil: no
+	// provider, its routes answer 503 and private pages are not found.
+	PageAuth *pageauth.Service
 }
 
 type handler struct {
@@ -49,6 +53,8 @@ type handler struct {
 	opts    Options
 	keyHash [32]byte
 	started time.Time
+	// authLimiter counts sign-in attempts per client address (pageauth.go).
+	authLimiter *ratelimit.MemoryLimiter
 }
 
 // New returns the engine's HTTP handler.
@@ -81,6 +87,7 @@ func New(svc *site.Service, opts Options) http.Handler {
 	h.secretRoutes(mux)    // secrets.go
 	h.dataRoutes(mux)      // data.go
 	h.realtimeRoutes(mux)  // realtime.go
+	h.pageAuthRoutes(mux)  // pageauth.go
 	h.contractRoutes(mux)  // contract.go
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, core.Errorf(core.ENOTFOUND, "no API route %s %s", r.Method, r.URL.Path))

@@ -68,7 +68,6 @@ func (h *handler) contractRoutes(mux *http.ServeMux) {
 		{"/api/data/", true},            // datasource proxy of the TypeScript page client
 		{"/api/data/execute", false},    // public in the TypeScript engine: the page's data components call it
 		{"/api/embed/", false},          // embeddable auth forms
-		{"/api/page-auth/", false},      // auth of private pages
 		{"/api/realtime/", false},       // execution streaming (SSE, WebSocket)
 		{"/api/email-webhook/", false},  // inbound email triggers
 		{"/api/config", true},           // the Docker engine's encrypted local vault of FRONTBASE_* variables:

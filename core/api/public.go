@@ -27,6 +27,11 @@ func (h *handler) publicPage(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(site.UnavailableHTML))
 		return
 	}
+	// A private page answers not found from the caches; with sign-in
+	// configured, it gets the sign-in card or, signed in, the page.
+	if resp.Status == http.StatusNotFound && h.opts.PageAuth != nil && h.privatePage(w, r) { // signin.go
+		return
+	}
 	// Header values are shared, read-only slices built once per cached
 	// response: a cache hit allocates no header values of its own.
 	hdr := w.Header()

@@ -87,6 +87,10 @@ type Config struct {
 	FrameAncestors []string
 	ReferrerPolicy string
 	CSP            string
+
+	// Auth is the sign-in provider of private pages, FRONTBASE_AUTH
+	// (auth.go); its session cookies are sealed with SecretKeys.
+	Auth Auth
 }
 
 // Defaults that make `make run` work with no environment at all.
@@ -191,6 +195,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.SecretKeys, err = secrets.ParseKeys(getenv("FRONTBASE_SECRETS_KEY"), getenv("FRONTBASE_SECRETS_KEY_OLD"), c.SystemKey); err != nil {
 		return nil, err
+	}
+	if c.Auth, err = parseAuth(getenv("FRONTBASE_AUTH"), c.Tenant); err != nil {
+		return nil, err
+	}
+	if c.Auth.Provider != "" && len(c.SecretKeys.Sources()) == 0 {
+		return nil, fmt.Errorf("FRONTBASE_AUTH: sign-in needs FRONTBASE_SECRETS_KEY or FRONTBASE_SYSTEM_KEY to seal session cookies")
 	}
 	return c, nil
 }

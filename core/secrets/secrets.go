@@ -107,6 +107,18 @@ func (k *Keys) add(name string, key []byte) error {
 // material).
 func (k *Keys) Sources() []string { return append([]string(nil), k.names...) }
 
+// Seal encrypts plaintext with the first (active) key in the format
+// Decrypt opens; the engine seals its own values (page-auth session
+// cookies) this way. Without a key it fails with ErrDecrypt.
+func (k *Keys) Seal(plaintext []byte) (string, error) {
+	if len(k.aeads) == 0 {
+		return "", ErrDecrypt
+	}
+	nonce := make([]byte, nonceSize, nonceSize+len(plaintext)+tagSize)
+	rand.Read(nonce)
+	return base64.StdEncoding.EncodeToString(k.aeads[0].Seal(nonce, nonce, plaintext, nil)), nil
+}
+
 // DeriveKey derives the 32-byte AES key from the engine's system key as the
 // control plane's derive_secrets_key_from_system_key does.
 func DeriveKey(systemKey string) []byte {

@@ -76,6 +76,8 @@ type Service struct {
 
 	// The base URLs this process recorded in the shared cache (keep.go).
 	bases baseRecorder
+	// The paths of private pages, per generation (private.go).
+	private privateSlugs
 
 	// The IP blocklist and security headers of the current generation
 	// (policy.go).

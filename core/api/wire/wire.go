@@ -20,6 +20,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/cache"
+	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/ratelimit"
 )
 
@@ -384,4 +385,35 @@ func DecodeAnswer(raw []byte, ok any) (Error, error) {
 	}
 	err := json.Unmarshal(raw, &fail)
 	return fail, err
+}
+
+// PageAuthRequest is a JSON sign-in or sign-up (P6: POST
+// /api/page-auth/login and /signup); the gated page's form posts the same
+// names as form fields (isEmbed as "true").
+type PageAuthRequest struct {
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	RedirectTo   string `json:"redirectTo"`
+	IsEmbed      bool   `json:"isEmbed"`
+	FormID       string `json:"formId"`
+	CaptchaToken string `json:"captchaToken"`
+}
+
+// PageAuthSignedIn answers a JSON sign-in or sign-up that opened a session.
+type PageAuthSignedIn struct {
+	Success     bool          `json:"success"`
+	User        pageauth.User `json:"user"`
+	RedirectURL string        `json:"redirectUrl"`
+}
+
+// PageAuthMe answers GET /api/page-auth/me: the user, or null with 401.
+type PageAuthMe struct {
+	Success bool           `json:"success"`
+	User    *pageauth.User `json:"user"`
+}
+
+// PageAuthError is a refused JSON sign-in, sign-up or a route of page
+// auth without a provider: the TypeScript engine's {"error"} alone.
+type PageAuthError struct {
+	Error string `json:"error"`
 }

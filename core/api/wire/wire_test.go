@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontbase/edge/core"
 	"github.com/frontbase/edge/core/cache"
+	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/ratelimit"
 )
 
@@ -210,6 +211,14 @@ func TestFieldNames(t *testing.T) {
 			NodeExecutions: []LiveSnapshotNode{{Error: "x"}}, Error: "x", StartedAt: &at, EndedAt: &at},
 			"executionId workflowId status nodeExecutions nodeExecutions[].nodeId nodeExecutions[].type nodeExecutions[].status nodeExecutions[].error nodeExecutions[].durationMs error startedAt endedAt"},
 		{"GET /api/realtime/sse/{executionId} close", LiveClose{}, ""},
+		// P6: the gated page's form posts these names; a JSON caller reads
+		// success, user, redirectUrl or error.
+		{"POST /api/page-auth/login", PageAuthRequest{}, "email password redirectTo isEmbed formId captchaToken"},
+		{"POST /api/page-auth/login answer", PageAuthSignedIn{User: pageauth.User{Avatar: "a"}},
+			"success user user.id user.email user.name user.firstName user.lastName user.avatar user.role redirectUrl"},
+		{"GET /api/page-auth/me answer", PageAuthMe{User: &pageauth.User{Avatar: "a"}},
+			"success user user.id user.email user.name user.firstName user.lastName user.avatar user.role"},
+		{"page-auth refusal", PageAuthError{}, "error"},
 	}
 	for _, tt := range tests {
 		got := strings.Join(fieldNames(t, tt.body), " ")

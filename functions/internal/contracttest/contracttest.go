@@ -121,6 +121,31 @@ func Browser(t testing.TB, e *enginetest.Engine, method, path string, body any) 
 	return send(t, req)
 }
 
+// BrowserForm sends what a browser sends for a page's <form method="POST">
+// (form != nil; application/x-www-form-urlencoded, same origin) or for a
+// plain navigation (form nil), with the cookies it holds for the site.
+func BrowserForm(t testing.TB, e *enginetest.Engine, method, path string, form url.Values, cookies ...*http.Cookie) *Response {
+	t.Helper()
+	var r io.Reader
+	if form != nil {
+		r = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, e.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	req.Header.Set("User-Agent", "Mozilla/5.0 (contracttest)")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", e.URL)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	return send(t, req)
+}
+
 func send(t testing.TB, req *http.Request) *Response {
 	t.Helper()
 	client := &http.Client{

@@ -334,7 +334,6 @@ func TestNotSupported(t *testing.T) {
 		{ct.Call{Method: "POST", Path: "/api/data/clear-cache"}, true},
 		{ct.Call{Method: "GET", Path: "/api/data/users/1"}, true},
 		{ct.Call{Method: "GET", Path: "/api/embed/embed.js"}, false},
-		{ct.Call{Method: "POST", Path: "/api/page-auth/login", JSON: map[string]any{}}, false},
 		{ct.Call{Method: "GET", Path: "/api/realtime/ws/0000"}, false},
 		{ct.Call{Method: "GET", Path: "/api/openapi.json"}, false},
 		// services/gpu_adapters.py inference test.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/frontbase/edge/core/config"
 	"github.com/frontbase/edge/core/dataproxy"
+	"github.com/frontbase/edge/core/pageauth"
 	"github.com/frontbase/edge/core/secrets"
 	"github.com/frontbase/edge/core/site"
 	"github.com/frontbase/edge/core/workflow"
@@ -24,4 +25,20 @@ func newDataProxy(cfg *config.Config, svc *site.Service, tenantSecrets *secrets.
 	}
 	return dataproxy.New(dataproxy.Options{Pages: svc, Secrets: tenantSecrets, Sources: sources,
 		HTTP: workflow.NewHTTPClient(allow), Logger: logger}), nil
+}
+
+// newPageAuth wires sign-in for private pages when FRONTBASE_AUTH names a
+// provider: the provider is reached through the SSRF-guarded client (a
+// self-hosted Supabase on a private address is listed in
+// FRONTBASE_HTTP_ALLOW), sessions are sealed with the secrets keys.
+func newPageAuth(cfg *config.Config) (*pageauth.Service, error) {
+	if cfg.Auth.Provider == "" {
+		return nil, nil
+	}
+	allow, err := workflow.ParseAllowList(cfg.WorkflowHTTPAllow)
+	if err != nil {
+		return nil, err
+	}
+	return pageauth.New(pageauth.Options{URL: cfg.Auth.URL, AnonKey: cfg.Auth.AnonKey,
+		HTTP: workflow.NewHTTPClient(allow), Keys: cfg.SecretKeys}), nil
 }

@@ -82,6 +82,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		}
 		return nil, err
 	}
+	pageAuth, err := newPageAuth(cfg) // data.go
+	if err != nil {
+		store.Close()
+		if sharedCache != nil {
+			sharedCache.Close()
+		}
+		return nil, err
+	}
 	counting := backend.NewCounting(cfg, raw, sharedCache, logger)
 	views := api.Analytics{Reader: counting.Reader, Recorder: counting.Recorder, Salts: counting.Salts, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies}
 	h := api.New(svc, api.Options{
@@ -91,6 +99,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, wrapStore
 		Secrets:    tenantSecrets,
 		Manifest:   manifest(cfg), // manifest.go
 		Data:       data,
+		PageAuth:   pageAuth,
 	})
 	return &Engine{Handler: h, Store: store, Cache: sharedCache, Workflows: workflows, Flusher: counting.Flusher}, nil
 }
