@@ -48,7 +48,10 @@ const overflowJS = `(() => {
 // landing page's centred blocks must be centred.
 func TestBrowserPagesFitEveryScreen(t *testing.T) {
 	ctx := browser(t)
-	e := enginetest.Start(t, enginetest.Options{})
+	// With page auth configured the private /members is the sign-in card
+	// (the provider is only called on a sign-in, never here).
+	e := enginetest.Start(t, enginetest.Options{Env: map[string]string{
+		"FRONTBASE_AUTH": `{"provider": "supabase", "url": "http://127.0.0.1:1", "anonKey": "anon"}`}})
 	e.PublishDemo(t)
 	page, n := manyComponentsPage()
 	if n < 195 {
