@@ -47,7 +47,7 @@ func (h *handler) dataExecute(w http.ResponseWriter, r *http.Request) {
 	// The service's types mirror the bodies field for field (see
 	// core/dataproxy/wire.go): these conversions copy nothing.
 	res, err := h.opts.Data.Execute(r.Context(), &dataproxy.ExecuteBody{
-		DataRequest: (*dataproxy.DataRequest)(in.DataRequest), Query: (*dataproxy.Query)(in.Query)})
+		DataRequest: in.DataRequest, Query: (*dataproxy.Query)(in.Query)})
 	if err != nil {
 		writeDataError(w, r, err)
 		return

@@ -3,12 +3,12 @@ package dataproxy
 import "encoding/json"
 
 // The service's input and answer. Their bodies on the wire are the types
-// of core/api/wire (DataExecuteRequest, DataRequest, DataQuery,
-// DataResult, DataError), which name the JSON fields; core/api converts
-// between the two, so fields added here must be added there in the same
-// order (the conversion does not compile otherwise). This package does
-// not import the API's bodies: DataRequest is also what it reads from a
-// published page's binding.
+// of core/api/wire (DataExecuteRequest, DataQuery, DataResult,
+// DataError), which name the JSON fields; core/api converts between the
+// two, so fields added here must be added there in the same order (the
+// conversion does not compile otherwise). DataRequest is wire's too (an
+// alias): it is what this package reads from a published page's binding,
+// and its JSON names are pinned by wire's TestFieldNames.
 
 // ExecuteBody is what POST /api/data/execute runs: the data request a
 // published component carries, as the TypeScript page hooks send it, plus

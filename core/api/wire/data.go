@@ -1,14 +1,15 @@
 package wire
 
-import "encoding/json"
+import "github.com/frontbase/edge/core/dataproxy"
 
 // The data proxy's bodies (docs/control-plane-contract.md P4, P5): what a
 // published page's data hooks send to POST /api/data/execute and what
-// both data routes answer. core/dataproxy keeps its own copies of these
-// structs (the service reads DataRequest from a published page's binding
-// too, and does not import the API's bodies); core/api converts between
-// the two, so the compiler keeps their fields in step, and the JSON names
-// are the ones here.
+// both data routes answer. core/dataproxy keeps its own field-for-field
+// copies of the request and answer (it does not import the API's bodies);
+// core/api converts between the two, so the compiler keeps their fields in
+// step, and the JSON names are the ones here. DataRequest is the one
+// exception: it is page content as much as a body (the proxy reads it
+// from a published binding), so it is the proxy's own type.
 
 // DataExecuteRequest is the body of POST /api/data/execute: the data
 // request a published component carries, as the TypeScript page hooks
@@ -23,17 +24,7 @@ type DataExecuteRequest struct {
 
 // DataRequest is the envelope the control plane bakes into a data-bound
 // component's binding (binding.dataRequest) at publish time.
-type DataRequest struct {
-	URL              string            `json:"url,omitempty"`
-	Method           string            `json:"method,omitempty"`
-	FetchStrategy    string            `json:"fetchStrategy,omitempty"` // "direct" | "proxy"
-	DatasourceID     string            `json:"datasourceId,omitempty"`
-	Headers          map[string]string `json:"headers,omitempty"`
-	Body             json.RawMessage   `json:"body,omitempty"`
-	ResultPath       string            `json:"resultPath,omitempty"`
-	FlattenRelations *bool             `json:"flattenRelations,omitempty"`
-	QueryConfig      json.RawMessage   `json:"queryConfig,omitempty"`
-}
+type DataRequest = dataproxy.DataRequest
 
 // DataQuery is one page of a table: zero-based Page, PageSize rows
 // (capped), an optional sort column and a search text.
