@@ -24,12 +24,7 @@ func (s *state) dataPlaceholder(c *core.Component, what string) {
 	s.open(c, "section", "fb-data", "", s.rule(c, nil))
 	writeAttr(b, "data-fb-type", c.Type)
 	b.WriteString(` aria-busy="true">`)
-	title := s.labelOf(c.Props)
-	if title != "" {
-		b.WriteString("<h3>")
-		escape(b, title)
-		b.WriteString("</h3>")
-	}
+	s.dataTitle(c)
 	b.WriteString(`<p class="fb-muted">`)
 	msg := "This " + what + " shows live data"
 	if src := bindingSource(c.Binding); src != "" {
@@ -54,4 +49,16 @@ func bindingSource(raw json.RawMessage) string {
 		}
 	}
 	return ""
+}
+
+// dataTitle writes a data component's title (its label) as the region's
+// heading, when it has one, and returns it.
+func (s *state) dataTitle(c *core.Component) string {
+	title := s.labelOf(c.Props)
+	if title != "" {
+		s.body.WriteString("<h3>")
+		escape(&s.body, title)
+		s.body.WriteString("</h3>")
+	}
+	return title
 }

@@ -113,12 +113,7 @@ func (s *state) dataTable(c *core.Component) {
 	js, _ := json.Marshal(cfg)
 	writeAttr(b, "data-fb-datatable", string(js)) // an attribute, not a script: no script but the runtime's on a page
 	b.WriteString(` aria-busy="true">`)
-	title := s.labelOf(c.Props)
-	if title != "" {
-		b.WriteString("<h3>")
-		escape(b, title)
-		b.WriteString("</h3>")
-	}
+	title := s.dataTitle(c)
 	if cfg.Search {
 		b.WriteString(`<div class="fb-dt-bar"><input type="search" class="fb-dt-search" placeholder="Search…"`)
 		writeAttr(b, "aria-label", "Search "+firstNonEmpty(title, bd.TableName, "table"))
