@@ -19,8 +19,7 @@ const PrivateCacheControl = "private, no-store"
 type privateSlugs struct {
 	mu    sync.Mutex
 	gen   int64
-	valid bool
-	paths map[string]bool // "/" for a private homepage
+	paths map[string]bool // "/" for a private homepage; nil until first read
 }
 
 // IsPrivate says whether path is a published private page. Such paths
@@ -31,7 +30,7 @@ func (s *Service) IsPrivate(ctx context.Context, path string) (bool, error) {
 	p := &s.private
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.valid || p.gen != gen {
+	if p.paths == nil || p.gen != gen {
 		pages, err := s.store.ListPages(ctx, s.tenant)
 		if err != nil {
 			return false, err
@@ -46,7 +45,7 @@ func (s *Service) IsPrivate(ctx context.Context, path string) (bool, error) {
 				paths["/"] = true
 			}
 		}
-		p.gen, p.valid, p.paths = gen, true, paths
+		p.gen, p.paths = gen, paths
 	}
 	return p.paths[path], nil
 }
