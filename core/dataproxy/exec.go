@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/frontbase/edge/core/workflow"
 )
 
 // proxied runs a published proxy request: credentials resolved here.
@@ -393,25 +395,7 @@ var pathIndex = regexp.MustCompile(`\[(\d+)\]`)
 
 // byPath reads "rows" or "results[0].data" of a JSON document.
 func byPath(doc any, path string) any {
-	if path == "" {
-		return doc
-	}
-	cur := doc
-	for _, part := range strings.Split(pathIndex.ReplaceAllString(path, ".$1"), ".") {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[part]
-		case []any:
-			i, err := strconv.Atoi(part)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
-		}
-	}
-	return cur
+	return workflow.Lookup(doc, pathIndex.ReplaceAllString(path, ".$1"))
 }
 
 // flatten turns nested relation objects into "table.column" members, as

@@ -217,11 +217,12 @@ func (st *run) conditionField(field string, input any, sc scope) (any, error) {
 	if hasTemplate(field) {
 		return st.resolve(field, sc)
 	}
-	return lookup(input, field), nil
+	return Lookup(input, field), nil
 }
 
-// lookup follows a dot path (a.b.0.c) through maps and lists; missing is nil.
-func lookup(v any, path string) any {
+// Lookup follows a dot path (a.b.0.c) through maps and lists; missing is
+// nil. The data proxy reads result paths with it too.
+func Lookup(v any, path string) any {
 	if path == "" {
 		return v
 	}

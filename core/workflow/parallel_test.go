@@ -197,7 +197,7 @@ func TestConcurrentRunsAreDeterministic(t *testing.T) {
 		if e.Status != core.ExecCompleted {
 			t.Fatalf("run %d: %s: %s", i, e.Status, e.Error)
 		}
-		v := &view{Result: lookup(e.Result, "data")} // headers carry a Date
+		v := &view{Result: Lookup(e.Result, "data")} // headers carry a Date
 		for _, ne := range e.NodeExecutions {
 			v.Order = append(v.Order, ne.NodeID+":"+ne.Status)
 		}

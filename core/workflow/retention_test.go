@@ -74,7 +74,7 @@ func TestRecordSizeCaps(t *testing.T) {
 		t.Errorf("the record's cap: m0 %.40v, m19 %.40v", nodeExec(e, "m0").Outputs, nodeExec(e, "m19").Outputs)
 	}
 	// The result is what the caller gets: the last node's 15 KiB is kept.
-	if truncated(e.Result) || lookup(e.Result, "data.v") != mid {
+	if truncated(e.Result) || Lookup(e.Result, "data.v") != mid {
 		t.Errorf("result %.80v", e.Result)
 	}
 	if n := len(e.Logs[0].Message); n > maxLogMessage+len("…") || !strings.HasSuffix(e.Logs[0].Message, "…") {

@@ -69,7 +69,7 @@ func (st *run) extractField(n *Node, input any, sc scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lookup(input, strings.TrimPrefix(strings.TrimPrefix(path, "$input."), "$json.")), nil
+	return Lookup(input, strings.TrimPrefix(strings.TrimPrefix(path, "$input."), "$json.")), nil
 }
 
 // renameFields renames the fields of fieldsToRename (from, to) on every
@@ -125,7 +125,7 @@ func (st *run) filterItems(n *Node, input any, sc scope) (any, error) {
 	operator := cmp.Or(str(n.Inputs["filterOperator"]), "equals")
 	var out []any
 	for _, item := range itemsOf(input) {
-		ok, err := compare(operator, lookup(item, field), want)
+		ok, err := compare(operator, Lookup(item, field), want)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (st *run) sortItems(n *Node, input any, sc scope) (any, error) {
 	desc := strings.EqualFold(str(n.Inputs["sortOrder"]), "desc") || strings.EqualFold(str(n.Inputs["sortOrder"]), "descending")
 	out := slices.Clone(itemsOf(input))
 	slices.SortStableFunc(out, func(a, b any) int {
-		x, y := lookup(a, field), lookup(b, field)
+		x, y := Lookup(a, field), Lookup(b, field)
 		var c int
 		if fx, ok := number(x); ok {
 			if fy, ok := number(y); ok {
