@@ -844,7 +844,7 @@ func TestFlushImportsNoRenderer(t *testing.T) {
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		for _, banned := range []string{"github.com/frontbase/edge/core/render", "github.com/frontbase/edge/core/api", "github.com/frontbase/edge/core/site",
-			"github.com/frontbase/edge/functions/internal/engine", "github.com/yuin/goldmark", "github.com/osteele/liquid"} {
+			"github.com/frontbase/edge/functions/internal/engine", "github.com/gomarkdown/markdown", "github.com/osteele/liquid"} {
 			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
 				t.Errorf("the flush function imports %s", pkg)
 			}
