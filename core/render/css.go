@@ -304,6 +304,7 @@ const (
 	fixedBadge
 	fixedInvert
 	fixedDataTable
+	fixedMarkdown
 )
 
 // baseRule is the small reset every page gets, with no specificity, so
@@ -345,6 +346,9 @@ var fixedRules = []struct {
 	{fixedDropdown, ":where(.fb-dropdown){position:relative;display:inline-block}:where(.fb-dropdown summary){cursor:pointer}:where(.fb-dropdown ul){position:absolute;z-index:10;margin:0;padding:.25rem;list-style:none;background:#fff;border:1px solid #e2e8f0;border-radius:.375rem;min-width:10rem}:where(.fb-dropdown a){display:block;padding:.25rem .5rem}"},
 	// DataTable (datatable.go): a scrolling table, a search box and a pager.
 	{fixedDataTable, ":where(.fb-datatable){display:flex;flex-direction:column;gap:.5rem}:where(.fb-dt-scroll){overflow-x:auto;border:1px solid #e2e8f0;border-radius:.5rem}:where(.fb-dt){width:100%;border-collapse:collapse;font-size:.875rem}:where(.fb-dt th,.fb-dt td){text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e2e8f0}:where(.fb-dt th){background:#f8fafc;font-weight:600;white-space:nowrap}:where(.fb-dt th[aria-sort]){cursor:pointer}:where(.fb-dt-search){padding:.375rem .5rem;border:1px solid #cbd5e1;border-radius:.375rem;min-width:12rem}:where(.fb-dt-pager){display:flex;align-items:center;gap:.75rem}:where(.fb-dt-status td){color:#64748b}"},
+	// Markdown's tables scroll sideways on a narrow screen instead of
+	// breaking their words, with light rules; quotes get a left rule.
+	{fixedMarkdown, ":where(.fb-markdown table){display:block;max-width:100%;overflow-x:auto;border-collapse:collapse}:where(.fb-markdown th,.fb-markdown td){border:1px solid #e2e8f0;padding:.375rem .75rem;overflow-wrap:normal}:where(.fb-markdown blockquote){margin-left:0;padding-left:1rem;border-left:3px solid #e2e8f0;color:#475569}:where(.fb-markdown pre){overflow-x:auto;background:#f8fafc;padding:.75rem;border-radius:.375rem}"},
 	{fixedData, ":where(.fb-data){border:1px dashed #cbd5e1;border-radius:.5rem;padding:1rem;min-height:6rem}"},
 	{fixedClientIf, "[data-fb-if]:not([data-fb-show]){display:none!important}"},
 	{fixedPlaceholder, ":where(.fb-placeholder){border:1px dashed #cbd5e1;min-height:2rem}"},

@@ -129,6 +129,7 @@ func (s *state) markdownContent(c *core.Component) {
 	if src == "" {
 		src = s.text(c.Props, "markdown")
 	}
+	s.fixed |= fixedMarkdown
 	s.open(c, "div", "fb-markdown", "", s.rule(c, nil))
 	b.WriteByte('>')
 	if len(src) <= maxMarkdown {
