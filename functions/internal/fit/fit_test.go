@@ -163,6 +163,7 @@ func TestServe(t *testing.T) {
 	}{
 		{"small page untouched", "GET", "gzip", answer{header: map[string]string{"Etag": `"e"`, "Content-Length": "9"}, body: []byte("<p>hi</p>")}, "same"},
 		{"exactly the limit untouched", "GET", "", answer{body: page(testLimit), chunk: 1000}, "same"},
+		{"declared length over the limit gzipped", "GET", "gzip", answer{header: map[string]string{"Content-Length": strconv.Itoa(len(big))}, body: big, chunk: 1000}, "gzip"},
 		{"error status untouched", "GET", "", answer{status: 404, body: []byte(`{"success":false}`)}, "same"},
 		{"nothing written", "GET", "", answer{noWrite: true, header: map[string]string{"X-A": "b"}}, "same"},
 		{"HEAD untouched", "HEAD", "", answer{header: map[string]string{"Content-Length": strconv.Itoa(len(big))}, body: big}, "same"},
@@ -250,6 +251,19 @@ func TestServeHoldsNoMoreThanTheLimit(t *testing.T) {
 	}
 }
 
+// TestServeHoldsNothingOfADeclaredFit: an answer whose Content-Length is
+// within the limit (a page) goes out as it is written.
+func TestServeHoldsNothingOfADeclaredFit(t *testing.T) {
+	body := page(testLimit)
+	rec := httptest.NewRecorder()
+	fw := &writer{w: rec, l: limit, status: 200}
+	fw.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	fw.Write(body[:100])
+	if fw.mode != passing || fw.held.Len() != 0 || rec.Body.Len() != 100 {
+		t.Errorf("mode %d, held %d bytes, sent %d", fw.mode, fw.held.Len(), rec.Body.Len())
+	}
+}
+
 // noFlush is a platform writer that cannot flush (Vercel's bridge).
 type noFlush struct{ rec *httptest.ResponseRecorder }
 
@@ -320,5 +334,58 @@ func TestAcceptsGzip(t *testing.T) {
 		if AcceptsGzip(v) != want {
 			t.Errorf("AcceptsGzip(%q) = %v", v, !want)
 		}
+	}
+}
+
+// buffered is a platform writer that keeps the answer, as Vercel's
+// bridge does.
+type buffered struct {
+	h    http.Header
+	body bytes.Buffer
+}
+
+func (d *buffered) Header() http.Header         { return d.h }
+func (d *buffered) Write(p []byte) (int, error) { return d.body.Write(p) }
+func (d *buffered) WriteHeader(int)             {}
+
+// BenchmarkServe: what holding costs an answer that fits (direct is the
+// baseline), and what gzipping one over the limit costs.
+//
+//	go test -run '^$' -bench Serve -benchmem ./functions/internal/fit/
+func BenchmarkServe(b *testing.B) {
+	for _, bb := range []struct {
+		name   string
+		body   []byte
+		length bool // the answer declares its length, as a page does
+	}{
+		{"50KB page", page(50 << 10), true},
+		{"4MB page", page(4 << 20), true},
+		{"4MB answer", page(4 << 20), false},
+		{"6MB answer gzipped", page(6 << 20), false},
+	} {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if bb.length {
+				w.Header().Set("Content-Length", strconv.Itoa(len(bb.body)))
+			}
+			for p := bb.body; len(p) > 0; p = p[min(len(p), 32<<10):] {
+				w.Write(p[:min(len(p), 32<<10)])
+			}
+		})
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		l := Limit{Bytes: 4_500_000, What: "bench", Advice: "bench"}
+		b.Run(bb.name+"/direct", func(b *testing.B) {
+			b.SetBytes(int64(len(bb.body)))
+			for b.Loop() {
+				h.ServeHTTP(&buffered{h: http.Header{}}, r)
+			}
+		})
+		b.Run(bb.name+"/fitted", func(b *testing.B) {
+			b.SetBytes(int64(len(bb.body)))
+			for b.Loop() {
+				Serve(&buffered{h: http.Header{}}, r, h, l)
+			}
+		})
 	}
 }

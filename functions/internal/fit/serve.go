@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -16,7 +17,8 @@ import (
 // and status unchanged.
 //
 // HEAD answers, and 1xx, 204 and 304 ones, have no body and pass through
-// untouched.
+// untouched, and so does an answer whose Content-Length is within the
+// limit.
 //
 // A handler that flushes (the realtime SSE route) wants its answer sent
 // as it is written: the first Flush sends what was held and passes the
@@ -76,10 +78,22 @@ func (fw *writer) WriteHeader(code int) {
 		return
 	}
 	fw.status, fw.wrote = code, true
-	if code == http.StatusNoContent || code == http.StatusNotModified {
+	if code == http.StatusNoContent || code == http.StatusNotModified || fw.declaredFit() {
 		fw.w.WriteHeader(code)
 		fw.mode = passing
 	}
+}
+
+// declaredFit reports whether the answer declares a length within the
+// limit (a page does): it then goes out as it is written, with no copy
+// held. net/http refuses a body longer than its Content-Length.
+func (fw *writer) declaredFit() bool {
+	cl := fw.w.Header().Get("Content-Length")
+	if cl == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(cl, 10, 64)
+	return err == nil && n >= 0 && n <= int64(fw.l.Bytes)
 }
 
 func (fw *writer) Write(p []byte) (int, error) {
