@@ -230,16 +230,18 @@ func TestServeHoldsNoMoreThanTheLimit(t *testing.T) {
 	for _, tt := range []struct {
 		name, accept string
 		body         []byte
+		chunk        int
 		mode         mode
 	}{
-		{"gzipping", "gzip", page(8 * testLimit), gzipping},
-		{"over even gzipped", "gzip", noise(8 * testLimit), over},
-		{"gzip not accepted", "", page(8 * testLimit), over},
+		{"gzipping", "gzip", page(8 * testLimit), 4096, gzipping},
+		{"over even gzipped", "gzip", noise(8 * testLimit), 4096, over},
+		{"over even gzipped, one write", "gzip", noise(8 * testLimit), 8 * testLimit, over},
+		{"gzip not accepted", "", page(8 * testLimit), 4096, over},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fw := &writer{w: httptest.NewRecorder(), accept: tt.accept, l: limit, status: 200}
-			for b := tt.body; len(b) > 0; b = b[min(len(b), 4096):] {
-				fw.Write(b[:min(len(b), 4096)])
+			for b := tt.body; len(b) > 0; b = b[min(len(b), tt.chunk):] {
+				fw.Write(b[:min(len(b), tt.chunk)])
 				if fw.held.Len() > testLimit || fw.zipped.Len() > testLimit+4096 {
 					t.Fatalf("holds %d + %d bytes", fw.held.Len(), fw.zipped.Len())
 				}

@@ -112,8 +112,7 @@ func (fw *writer) Write(p []byte) (int, error) {
 		}
 		fw.overflow(p)
 	case gzipping:
-		fw.zw.Write(p)
-		fw.checkZipped()
+		fw.zip(p)
 	}
 	return len(p), nil
 }
@@ -132,16 +131,24 @@ func (fw *writer) overflow(p []byte) {
 		fw.sniffed = append(head, p[:min(len(p), 512-len(head))]...)
 	}
 	fw.zw, _ = gzip.NewWriterLevel(&fw.zipped, gzip.BestSpeed)
-	fw.zw.Write(fw.held.Bytes())
-	fw.held = bytes.Buffer{} // let it go
 	fw.mode = gzipping
-	fw.zw.Write(p)
-	fw.checkZipped()
+	fw.zip(fw.held.Bytes())
+	fw.held = bytes.Buffer{} // let it go
+	fw.zip(p)
 }
 
-func (fw *writer) checkZipped() {
-	if fw.zipped.Len() > fw.l.Bytes {
-		fw.drop(over)
+// zip compresses p a slice at a time, and stops once the gzip is over the
+// limit: one large write (an answer encoded whole) is not compressed to
+// the end to learn that.
+func (fw *writer) zip(p []byte) {
+	const slice = 64 << 10
+	for fw.mode == gzipping && len(p) > 0 {
+		n := min(len(p), slice)
+		fw.zw.Write(p[:n])
+		p = p[n:]
+		if fw.zipped.Len() > fw.l.Bytes {
+			fw.drop(over)
+		}
 	}
 }
 
