@@ -6,8 +6,8 @@
 //
 // Fit applies the rule to a buffered answer (the Lambda adapter, which
 // counts its own base64 and envelope); Serve applies it to a handler's
-// answer as it is written (Vercel, Cloud Functions), holding at most the
-// limit uncompressed plus the limit compressed.
+// answer as it is written (Vercel, Cloud Functions), holding about the
+// limit at most: the answer, then in its place its gzip.
 package fit
 
 import (
