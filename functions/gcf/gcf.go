@@ -24,6 +24,7 @@ import (
 
 	"github.com/frontbase/edge/core/tick"
 	"github.com/frontbase/edge/functions/internal/faas"
+	"github.com/frontbase/edge/functions/internal/fit"
 )
 
 func init() {
@@ -51,8 +52,21 @@ func Edge(w http.ResponseWriter, r *http.Request) {
 			r.Header.Set("X-Request-Id", id)
 		}
 	}
-	eng.Handler.ServeHTTP(w, r)
+	fit.Serve(w, r, eng.Handler, maxResponse)
 }
+
+// MaxResponseBytes is the largest answer Cloud Functions (2nd gen) take
+// from an HTTP function: 32 MiB; past it the platform answers 500. Cloud
+// Run, which runs them, applies it to answers it does not stream and
+// streams a flushed answer (chunked) without it, so the route that
+// flushes, the realtime SSE stream, passes through as it is written.
+// Every other answer is held and fitted (see fit.Serve), so none depends
+// on whether net/http happened to send it chunked.
+const MaxResponseBytes = 32 << 20
+
+// maxResponse is the limit Edge fits answers to; a test lowers it.
+var maxResponse = fit.Limit{Bytes: MaxResponseBytes, What: "(32 MiB) Cloud Functions take from an HTTP function",
+	Advice: "ask for less (a smaller ?limit= on listings), or make the page smaller"}
 
 // PubSubMessage is the data of a google.cloud.pubsub.topic.v1.messagePublished event.
 type PubSubMessage struct {

@@ -190,3 +190,87 @@ func main() { funcframework.Start("8080") }
 		t.Fatalf("go build of the staged source: %v\n%s", err, out)
 	}
 }
+
+// TestEdgeFitsAnswersToTheLimit: through funcframework, a management
+// answer over the limit comes back gzipped under it when the client takes
+// gzip, and as a 500 that names the limit otherwise; an answer under it
+// is the engine's, byte for byte; the SSE route, which flushes, still
+// streams. The limit is lowered to 4.5 MB for the test: reaching 32 MiB
+// would take a 36 MB answer, and fit's tests cover the rule at any limit.
+func TestEdgeFitsAnswersToTheLimit(t *testing.T) {
+	t.Setenv("FRONTBASE_LOCAL_DB_PATH", filepath.Join(t.TempDir(), "pages.db"))
+	t.Setenv("FRONTBASE_SYSTEM_KEY", key)
+	t.Setenv("FRONTBASE_LOG_LEVEL", "warn")
+	savedLazy, savedLimit := lazy, maxResponse
+	lazy = &faas.Lazy{}
+	maxResponse.Bytes = 4_500_000
+	defer func() { lazy, maxResponse = savedLazy, savedLimit }()
+	edge := serve(t, "Edge") // after the changes above: its goroutines see them
+
+	req := func(method, path, body string, kv ...string) *http.Request {
+		r, _ := http.NewRequest(method, edge+path, strings.NewReader(body))
+		r.Header.Set("X-System-Key", key)
+		r.Header.Set("X-Request-Id", "fit-test")
+		for i := 0; i+1 < len(kv); i += 2 {
+			r.Header.Set(kv[i], kv[i+1])
+		}
+		return r
+	}
+	// 1,000,000 '<' render to 4 MB of &lt; (under FRONTBASE_MAX_PAGE_BYTES)
+	// and answer 6 MB of \u003c in the page's document.
+	big := fmt.Sprintf(`{"page": {"id": "big", "slug": "big", "name": "Big", "title": "Big", "isPublic": true,
+		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": %q, "level": "h1"}}], "root": {}}}}`, strings.Repeat("<", 1_000_000))
+	if resp, body := do(t, req("POST", "/api/import", big, "Content-Type", "application/json")); resp.StatusCode != 200 {
+		t.Fatalf("publish: %d %.300s", resp.StatusCode, body)
+	}
+
+	for _, tt := range []struct {
+		name, accept string
+		status       int
+	}{
+		{"gzipped", "gzip", 200},
+		{"refused without gzip", "", 500},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := do(t, req("GET", "/api/manage/pages/big", "", "Accept-Encoding", tt.accept))
+			if resp.StatusCode != tt.status || len(body) > maxResponse.Bytes {
+				t.Fatalf("%d, %d bytes, want %d under %d bytes", resp.StatusCode, len(body), tt.status, maxResponse.Bytes)
+			}
+			if tt.status == 200 {
+				if resp.Header.Get("Content-Encoding") != "gzip" {
+					t.Errorf("Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+				}
+				return
+			}
+			if !strings.Contains(body, `"success":false`) || !strings.Contains(body, "over the 4500000 bytes (32 MiB) Cloud Functions take from an HTTP function; send Accept-Encoding: gzip") {
+				t.Errorf("refusal %s", body)
+			}
+		})
+	}
+
+	eng, _, err := lazy.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/big", "/api/manage/pages", "/nope"} {
+		direct, in := httptest.NewRecorder(), httptest.NewRequest("GET", edge+path, nil)
+		in.Header = req("GET", path, "").Header
+		eng.Handler.ServeHTTP(direct, in)
+		resp, body := do(t, req("GET", path, ""))
+		if resp.StatusCode != direct.Code || body != direct.Body.String() || resp.Header.Get("Etag") != direct.Header().Get("Etag") {
+			t.Errorf("%s: through Edge %d (%d bytes), engine %d (%d bytes)", path, resp.StatusCode, len(body), direct.Code, direct.Body.Len())
+		}
+	}
+
+	// The SSE route flushes: its events go out through funcframework's
+	// writer as they are written, so the answer is chunked rather than
+	// held and sent with a length (on Cloud Functions the stream is a
+	// snapshot, then close).
+	resp, body := do(t, req("GET", "/api/realtime/sse/no-such-run", "", "Accept", "text/event-stream"))
+	if resp.ContentLength != -1 || resp.TransferEncoding == nil {
+		t.Errorf("SSE answer was held: Content-Length %d, Transfer-Encoding %v", resp.ContentLength, resp.TransferEncoding)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" || !strings.Contains(body, "event: snapshot") || !strings.Contains(body, "event: close") {
+		t.Errorf("SSE: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+}

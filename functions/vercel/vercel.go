@@ -18,7 +18,20 @@ import (
 
 	"github.com/frontbase/edge/core/tick"
 	"github.com/frontbase/edge/functions/internal/faas"
+	"github.com/frontbase/edge/functions/internal/fit"
 )
+
+// MaxResponse is the largest answer Vercel takes from a function (4.5 MB
+// of body; past it the platform answers 500
+// FUNCTION_RESPONSE_PAYLOAD_TOO_LARGE). The Go runtime's bridge buffers
+// the whole answer and cannot stream it, so every answer of the engine is
+// fitted to it (see fit.Serve): gzipped when the client takes gzip, else
+// refused with a 500 that says so. Pages are kept under it at publish
+// (FRONTBASE_MAX_PAGE_BYTES); management answers (a page's document,
+// listings) can pass it.
+var MaxResponse = fit.Limit{Bytes: 4_500_000, What: "(4.5 MB) Vercel takes from a function", Advice: fitAdvice}
+
+const fitAdvice = "ask for less (a smaller ?limit= on listings), or make the page smaller"
 
 // FlushPath is the cron route, listed in vercel.json's crons.
 const FlushPath = "/api/cron/flush"
@@ -39,7 +52,7 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 				r.Header.Set("X-Request-Id", id)
 			}
 		}
-		eng.Handler.ServeHTTP(w, r)
+		fit.Serve(w, r, eng.Handler, MaxResponse)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {

@@ -15,7 +15,6 @@ package lambdahttp
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -31,6 +30,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/frontbase/edge/functions/internal/fit"
 )
 
 // Shape is the kind of event an invocation carried.
@@ -150,9 +151,9 @@ func (l *Handler) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 		rec.body.Reset()
 	}
 	if shape == ShapeALB {
-		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxALBPayload)
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), albLimit)
 	} else {
-		fitPayload(rec, req.Header.Get("Accept-Encoding"), MaxPayload)
+		fitPayload(rec, req.Header.Get("Accept-Encoding"), lambdaLimit)
 	}
 	body, b64 := encodeBody(rec.header, rec.body.Bytes())
 	switch shape {
@@ -187,42 +188,31 @@ const MaxALBPayload = 1 << 20
 // headers, cookies.
 const envelope = 64 << 10
 
-// fitPayload keeps a response under limit once encoded: a body that would
-// not fit is gzipped when the client takes gzip (and it is not encoded
-// already), and a body that still cannot fit is replaced by a 500 that
-// names the limit, instead of the platform's bare 502.
-func fitPayload(rec *recorder, acceptEncoding string, limit int) {
-	if encodedLen(rec.header, rec.body.Bytes())+envelope <= limit {
-		return
-	}
-	ce := rec.header.Get("Content-Encoding")
-	if (ce == "" || ce == "identity") && acceptsGzip(acceptEncoding) {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		zw.Write(rec.body.Bytes())
-		zw.Close()
-		if base64.StdEncoding.EncodedLen(buf.Len())+envelope <= limit {
-			rec.body = buf
-			rec.header.Set("Content-Encoding", "gzip")
-			rec.header.Add("Vary", "Accept-Encoding")
-			rec.header.Del("Content-Length")
-			rec.header.Del("Etag") // the tag named the identity body
-			return
+// Lambda's limits, for fit: the advice is the same, the platform differs.
+var (
+	lambdaLimit = fit.Limit{Bytes: MaxPayload, What: "(6 MB) Lambda can return from a function", Advice: bigAdvice}
+	albLimit    = fit.Limit{Bytes: MaxALBPayload, What: "(1 MB) an ALB takes from a Lambda function", Advice: bigAdvice}
+)
+
+const bigAdvice = "serve large pages through a Function URL with response streaming, or make them smaller"
+
+// fitPayload keeps a response under l once encoded (fit's rule: gzip when
+// the client takes it and that fits, else a 500 that names the limit,
+// instead of the platform's bare 502). The event response carries a
+// gzipped body in base64, a text body as JSON text, both inside the
+// envelope.
+func fitPayload(rec *recorder, acceptEncoding string, l fit.Limit) {
+	cost := func(body []byte, gzipped bool) int {
+		if gzipped {
+			return base64.StdEncoding.EncodedLen(len(body)) + envelope
 		}
+		return encodedLen(rec.header, body) + envelope
 	}
-	size := rec.body.Len()
-	for _, k := range []string{"Content-Encoding", "Content-Length", "Etag", "Last-Modified", "Cache-Control"} {
-		rec.header.Del(k)
+	if status, body, changed := fit.Fit(rec.header, rec.status, rec.body.Bytes(), acceptEncoding, l, cost); changed {
+		rec.status = status
+		rec.body.Reset()
+		rec.body.Write(body)
 	}
-	rec.header.Set("Content-Type", "application/json")
-	rec.header.Set("Cache-Control", "no-store")
-	rec.status = http.StatusInternalServerError
-	rec.body.Reset()
-	who := "(6 MB) Lambda can return from a function"
-	if limit == MaxALBPayload {
-		who = "(1 MB) an ALB takes from a Lambda function"
-	}
-	fmt.Fprintf(&rec.body, `{"success":false,"error":"the response is %d bytes, over the %d bytes %s; serve large pages through a Function URL with response streaming, or make them smaller"}`, size, limit, who)
 }
 
 // encodedLen is the length of the body as the event response carries it
@@ -242,24 +232,6 @@ func encodedLen(h http.Header, body []byte) int {
 		return n
 	}
 	return base64.StdEncoding.EncodedLen(len(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding value takes gzip (with
-// a q-value above 0).
-func acceptsGzip(v string) bool {
-	for _, part := range strings.Split(v, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
 }
 
 func fromV2(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (*http.Request, error) {
