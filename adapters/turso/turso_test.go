@@ -298,3 +298,78 @@ func TestInstancesStartingTogetherMigrateAFreshDatabase(t *testing.T) {
 		t.Errorf("frontbase migrate after the auto-migration: %v %v, want nothing to do", again, err)
 	}
 }
+
+// TestFirstGenerationChecksTheSchemaInTheSameRequest: a cold start's first
+// call (a tick, a health check) reads the generation; on an up-to-date
+// database that and the schema check are one request, and what follows
+// needs no check. Any other schema takes the usual way.
+func TestFirstGenerationChecksTheSchemaInTheSameRequest(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		prepare  func(t *testing.T, s *Store, srv *testservers.Turso)
+		auto     bool
+		wantGen  int64
+		wantErr  string // in the error's message; "" for none
+		requests int64  // by the first Generation
+	}{
+		{"current schema", func(t *testing.T, s *Store, _ *testservers.Turso) {
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.PublishPage(ctx, page(t, "p1", "about", false)); err != nil {
+				t.Fatal(err)
+			}
+		}, false, 1, "", 1},
+		{"new database, migrated on first use", func(*testing.T, *Store, *testservers.Turso) {}, true, 0, "", -1},
+		{"new database, no migration", func(*testing.T, *Store, *testservers.Turso) {}, false, 0, "run `frontbase migrate`", -1},
+		{"newer schema", func(t *testing.T, s *Store, _ *testservers.Turso) {
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')`); err != nil {
+				t.Fatal(err)
+			}
+		}, false, 0, "schema is at version 99", -1},
+		{"server down: one attempt", func(t *testing.T, s *Store, srv *testservers.Turso) {
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			srv.Stop()
+		}, false, 0, "state database unreachable", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, srv := open(t)
+			tt.prepare(t, first, srv)
+			s, err := OpenWith(srv.URL, "", Options{AutoMigrate: tt.auto}) // a new process
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			before := srv.Requests()
+			gen, err := s.Generation(ctx)
+			n := srv.Requests() - before
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(core.ErrorMessage(err), tt.wantErr) {
+					t.Fatalf("generation = %d, %v; want an error saying %q", gen, err, tt.wantErr)
+				}
+			} else if err != nil || gen != tt.wantGen {
+				t.Fatalf("generation = %d, %v; want %d", gen, err, tt.wantGen)
+			}
+			if tt.requests >= 0 && n != tt.requests {
+				t.Errorf("the first generation took %d requests, want %d", n, tt.requests)
+			}
+			if err != nil {
+				return
+			}
+			before = srv.Requests()
+			if _, err := s.LoadPage(ctx, core.PageQuery{Slug: "about"}); err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+				t.Fatal(err)
+			}
+			if n := srv.Requests() - before; n != 1 {
+				t.Errorf("a page load after it took %d requests, want 1 (no second schema check)", n)
+			}
+		})
+	}
+}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/analytics"
 )
 
 type fakeScheduler struct {
@@ -53,7 +56,7 @@ type pruningScheduler struct {
 
 func (p *pruningScheduler) PruneExecutions(context.Context) (int, error) { return p.pruned, p.err }
 
-func TestTickPrunesAfterTheWorkflows(t *testing.T) {
+func TestTickPrunesWithTheWorkflows(t *testing.T) {
 	tests := []struct {
 		name    string
 		sched   Scheduler
@@ -79,4 +82,48 @@ func TestTickPrunesAfterTheWorkflows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// meeting is a flush, a scheduler and a pruner that each wait, within the
+// tick's budget, for the other two to have started: they all finish only
+// when the tick runs them at once.
+type meeting struct {
+	flush, due, prune chan struct{}
+}
+
+func (m *meeting) arrive(ctx context.Context, mine chan struct{}) error {
+	close(mine)
+	for _, c := range []chan struct{}{m.flush, m.due, m.prune} {
+		select {
+		case <-c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (m *meeting) Flush(ctx context.Context) (analytics.Report, error) {
+	return analytics.Report{Rows: 1}, m.arrive(ctx, m.flush)
+}
+
+func (m *meeting) RunDue(ctx context.Context) (int, error) { return 1, m.arrive(ctx, m.due) }
+
+func (m *meeting) PruneExecutions(ctx context.Context) (int, error) {
+	return 1, m.arrive(ctx, m.prune)
+}
+
+// TestTickRunsItsStepsAtOnce: the flush, the due workflows and the
+// retention share only the budget, so a tick costs the longest of them.
+func TestTickRunsItsStepsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := &meeting{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		r, err := (&Ticker{Store: fakeStore{gen: 1}, Flush: m, Workflows: m}).Tick(ctx)
+		if err != nil || r.Flushed != 1 || r.WorkflowsRun != 1 || r.Pruned != 1 ||
+			r.FlushError != "" || r.WorkflowError != "" || r.PruneError != "" {
+			t.Errorf("report %+v, %v: the steps did not run at once", r, err)
+		}
+	})
 }

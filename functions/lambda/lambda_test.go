@@ -70,8 +70,14 @@ func built(t testing.TB) (edge, flush string) {
 // function in cloud mode on it: the default build of the Lambda functions
 // links no SQLite (local mode needs the sqlite tag).
 func cloudEnv(t testing.TB) []string {
+	env, _ := cloudServer(t)
+	return env
+}
+
+// cloudServer is cloudEnv with its tursodb, to count requests.
+func cloudServer(t testing.TB) ([]string, *testservers.Turso) {
 	tu := testservers.StartTurso(t)
-	return []string{"FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=" + tu.URL, "FRONTBASE_SYSTEM_KEY=" + key}
+	return []string{"FRONTBASE_ENV=cloud", "FRONTBASE_STATE_DB_URL=" + tu.URL, "FRONTBASE_SYSTEM_KEY=" + key}, tu
 }
 
 func TestMain(m *testing.M) {
@@ -577,7 +583,7 @@ func TestEdgeThroughRuntimeAPI(t *testing.T) {
 
 func TestFlushThroughRuntimeAPI(t *testing.T) {
 	edge, flush := built(t)
-	env := cloudEnv(t)
+	env, db := cloudServer(t)
 
 	// Publish one page with the edge function, so the generation moves.
 	eapi := newRuntimeAPI(t)
@@ -592,10 +598,17 @@ func TestFlushThroughRuntimeAPI(t *testing.T) {
 	scheduled := `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event","source":"aws.events",` +
 		`"account":"123456789012","time":"2026-11-22T01:00:00Z","region":"eu-west-1","resources":["arn:aws:events:eu-west-1:123456789012:rule/frontbase-flush"],"detail":{}}`
 	for i := range 2 { // twice: a warm invocation reuses the store
+		before := db.Requests()
 		inv := api.enqueue([]byte(scheduled))
 		res := inv.wait(t, fn)
 		if res.kind != "response" {
 			t.Fatalf("run %d: %s %s", i, res.kind, res.body)
+		}
+		// With no workflow nor counters, a tick is three requests, cold or
+		// warm: the generation (with the schema check on a cold start),
+		// the workflows and the retention's delete, the last two at once.
+		if n := db.Requests() - before; n != 3 {
+			t.Errorf("run %d: %d requests to the database, want 3", i, n)
 		}
 		var rep struct {
 			Generation int64 `json:"generation"`
