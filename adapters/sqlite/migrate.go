@@ -15,7 +15,7 @@ import (
 // database has not recorded yet, in version order, each in its own
 // transaction together with its schema_migrations row.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
-	all, err := sqlstore.ReadMigrations(fsys)
+	all, err := sqlstore.ListMigrations(fsys)
 	if err != nil {
 		return err
 	}
@@ -27,6 +27,9 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	// checks each version again inside its transaction.
 	if upToDate, err := recorded(ctx, db, all); err == nil && upToDate {
 		return nil
+	}
+	if all, err = sqlstore.ReadMigrations(fsys); err != nil {
+		return err
 	}
 	if _, err := db.ExecContext(ctx, sqlstore.CreateMigrationsTable); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)

@@ -197,8 +197,8 @@ func tableExists(t *testing.T, db *sql.DB, name string) bool {
 // An up-to-date file is checked with one read: a start takes no write
 // lock, so it neither waits behind another process's publish nor fails
 // when that publish holds the lock (busy_timeout 0 here makes a wait an
-// error at once).
-func TestMigrateUpToDateTakesNoWriteLock(t *testing.T) {
+// error at once), and reads no migration file.
+func TestMigrateUpToDateOnlyReads(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "pages.db")
 	s, err := Open(ctx, path)
@@ -221,9 +221,26 @@ func TestMigrateUpToDateTakesNoWriteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := migrate(ctx, db, sqlstore.Migrations); err != nil {
+	files := &openCounter{FS: sqlstore.Migrations}
+	if err := migrate(ctx, db, files); err != nil {
 		t.Fatalf("migrate of an up-to-date file while another connection writes: %v", err)
 	}
+	if files.sql != 0 {
+		t.Fatalf("migrate of an up-to-date file read %d migration files; the names say enough", files.sql)
+	}
+}
+
+// openCounter counts the .sql files opened in FS.
+type openCounter struct {
+	fs.FS
+	sql int
+}
+
+func (c *openCounter) Open(name string) (fs.File, error) {
+	if strings.HasSuffix(name, ".sql") {
+		c.sql++
+	}
+	return c.FS.Open(name)
 }
 
 func TestMigrateBrokenMigrationLeavesNoTrace(t *testing.T) {
