@@ -15,8 +15,20 @@ import (
 // database has not recorded yet, in version order, each in its own
 // transaction together with its schema_migrations row.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
-	all, err := sqlstore.ReadMigrations(fsys)
+	all, err := sqlstore.ListMigrations(fsys)
 	if err != nil {
+		return err
+	}
+	// Every start of the server opens a file that is almost always up to
+	// date: one read says so, without the write lock a transaction per
+	// migration takes (IMMEDIATE), so a start neither waits behind another
+	// process's publish nor pays a round of locks per migration. Anything
+	// else (no table yet, a migration missing) takes the path below, which
+	// checks each version again inside its transaction.
+	if upToDate, err := recorded(ctx, db, all); err == nil && upToDate {
+		return nil
+	}
+	if all, err = sqlstore.ReadMigrations(fsys); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, sqlstore.CreateMigrationsTable); err != nil {
@@ -35,6 +47,34 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		}
 	}
 	return nil
+}
+
+// recorded reports whether schema_migrations lists every migration of all,
+// refusing a schema newer than all. It fails when the table does not exist.
+func recorded(ctx context.Context, db *sql.DB, all []sqlstore.Migration) (bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	have := make(map[int64]bool, len(all))
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return false, err
+		}
+		have[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, m := range all {
+		if !have[m.Version] {
+			return false, nil
+		}
+	}
+	// The schema may be newer than this binary: the path below refuses it.
+	return len(have) == len(all), nil
 }
 
 // applyMigration checks for the version inside the transaction so that two

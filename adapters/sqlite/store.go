@@ -59,11 +59,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // generous: a publish queued behind others should wait, not fail.
 // Transactions begin IMMEDIATE: a deferred transaction that reads and then
 // writes fails at once with SQLITE_BUSY when another writer got in between,
-// without waiting for busy_timeout.
+// without waiting for busy_timeout. WAL is not among them: it is a
+// property of the file, set once by setUp, that every connection finds.
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(15000)")
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
@@ -74,8 +74,9 @@ func dsn(path string) string {
 func setUp(ctx context.Context, db *sql.DB) error {
 	// WAL is what lets page views read while a publish writes; a file system
 	// that cannot do it (some network mounts) silently keeps the old mode.
+	// The mode is kept in the file: on a file already in WAL this is a read.
 	var mode string
-	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode); err != nil {
 		return err
 	}
 	if !strings.EqualFold(mode, "wal") {

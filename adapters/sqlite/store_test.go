@@ -194,6 +194,55 @@ func tableExists(t *testing.T, db *sql.DB, name string) bool {
 	return count(t, db, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name) > 0
 }
 
+// An up-to-date file is checked with one read: a start takes no write
+// lock, so it neither waits behind another process's publish nor fails
+// when that publish holds the lock (busy_timeout 0 here makes a wait an
+// error at once), and reads no migration file.
+func TestMigrateUpToDateOnlyReads(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "pages.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	writer, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if _, err := writer.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer writer.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+
+	db, err := sql.Open("sqlite", dsn(path)+"&_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	files := &openCounter{FS: sqlstore.Migrations}
+	if err := migrate(ctx, db, files); err != nil {
+		t.Fatalf("migrate of an up-to-date file while another connection writes: %v", err)
+	}
+	if files.sql != 0 {
+		t.Fatalf("migrate of an up-to-date file read %d migration files; the names say enough", files.sql)
+	}
+}
+
+// openCounter counts the .sql files opened in FS.
+type openCounter struct {
+	fs.FS
+	sql int
+}
+
+func (c *openCounter) Open(name string) (fs.File, error) {
+	if strings.HasSuffix(name, ".sql") {
+		c.sql++
+	}
+	return c.FS.Open(name)
+}
+
 func TestMigrateBrokenMigrationLeavesNoTrace(t *testing.T) {
 	ctx := t.Context()
 	db := rawDB(t)

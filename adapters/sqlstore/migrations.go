@@ -43,6 +43,24 @@ type Migration struct {
 // ReadMigrations returns the migrations at the root of fsys in version
 // order, refusing badly named or duplicate ones.
 func ReadMigrations(fsys fs.FS) ([]Migration, error) {
+	all, err := ListMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range all {
+		body, err := fs.ReadFile(fsys, m.Name)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		all[i].SQL = string(body)
+	}
+	return all, nil
+}
+
+// ListMigrations is ReadMigrations without the files' contents (SQL is
+// empty): enough to check which versions a database has, which is all a
+// start on an up-to-date database needs.
+func ListMigrations(fsys fs.FS) ([]Migration, error) {
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
@@ -59,11 +77,7 @@ func ReadMigrations(fsys fs.FS) ([]Migration, error) {
 			return nil, fmt.Errorf("migrations %s and %s have the same version %d", other, name, v)
 		}
 		seen[v] = name
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", name, err)
-		}
-		all = append(all, Migration{Version: v, Name: name, SQL: string(body)})
+		all = append(all, Migration{Version: v, Name: name})
 	}
 	slices.SortFunc(all, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
 	return all, nil

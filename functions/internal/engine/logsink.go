@@ -15,11 +15,17 @@ import (
 // FlushEvery; warnings and errors are written at once, and Close writes
 // the rest. Only long-lived servers use it: a FaaS process may be frozen
 // right after a response, so those entrypoints log unbuffered.
+//
+// The buffer and the flushing goroutine come with the first line, not
+// with the sink: a server at FRONTBASE_LOG_LEVEL=warn may write nothing
+// for its whole life, and a start is cheaper without a 64 KiB buffer and a
+// goroutine made before the first request.
 type LogSink struct {
 	mu   sync.Mutex
-	w    *bufio.Writer
+	out  io.Writer
+	w    *bufio.Writer // nil until the first Write
 	stop chan struct{}
-	done chan struct{}
+	done chan struct{} // closed when the flushing goroutine ends; nil if none started
 }
 
 // FlushEvery bounds how long a buffered log line may wait.
@@ -27,14 +33,17 @@ const FlushEvery = 200 * time.Millisecond
 
 // NewLogSink buffers writes to out until Close.
 func NewLogSink(out io.Writer) *LogSink {
-	s := &LogSink{w: bufio.NewWriterSize(out, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
-	go s.flushPeriodically()
-	return s
+	return &LogSink{out: out, stop: make(chan struct{})}
 }
 
 func (s *LogSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.w == nil {
+		s.w = bufio.NewWriterSize(s.out, 64<<10)
+		s.done = make(chan struct{})
+		go s.flushPeriodically(s.done)
+	}
 	return s.w.Write(p)
 }
 
@@ -42,11 +51,14 @@ func (s *LogSink) Write(p []byte) (int, error) {
 func (s *LogSink) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.w == nil {
+		return nil
+	}
 	return s.w.Flush()
 }
 
-func (s *LogSink) flushPeriodically() {
-	defer close(s.done)
+func (s *LogSink) flushPeriodically(done chan struct{}) {
+	defer close(done)
 	t := time.NewTicker(FlushEvery)
 	defer t.Stop()
 	for {
@@ -61,8 +73,13 @@ func (s *LogSink) flushPeriodically() {
 
 // Close stops the flusher and writes what is left.
 func (s *LogSink) Close() error {
+	s.mu.Lock()
 	close(s.stop)
-	<-s.done
+	done := s.done
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 	return s.Flush()
 }
 

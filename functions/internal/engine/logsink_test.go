@@ -61,3 +61,28 @@ func testLogSinkBatchesInfoAndWritesErrorsAtOnce(t *testing.T) {
 		t.Fatal("Close lost a buffered line")
 	}
 }
+
+// A sink that is never written to costs a start nothing: no buffer, no
+// goroutine (a synctest bubble fails if one outlives it), and Close
+// writes nothing.
+func TestLogSinkStartsOnFirstWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &lockedBuffer{}
+		idle := NewLogSink(out)
+		if idle.w != nil || idle.done != nil {
+			t.Fatal("NewLogSink made its buffer or goroutine before any write")
+		}
+		if err := idle.Close(); err != nil || out.String() != "" {
+			t.Fatalf("Close of an unused sink: err %v, wrote %q", err, out.String())
+		}
+
+		used := NewLogSink(out)
+		used.Write([]byte("line\n"))
+		if used.w == nil || used.done == nil {
+			t.Fatal("the first write did not start the buffer and its flusher")
+		}
+		if err := used.Close(); err != nil || out.String() != "line\n" {
+			t.Fatalf("Close after one write: err %v, wrote %q", err, out.String())
+		}
+	})
+}
