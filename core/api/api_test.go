@@ -53,26 +53,6 @@ func TestRequestIDIsKeptWhenSaneAndMadeOtherwise(t *testing.T) {
 	}
 }
 
-func TestAcceptsGzip(t *testing.T) {
-	tests := map[string]bool{
-		"":                      false,
-		"gzip":                  true,
-		"br, gzip;q=0.8":        true,
-		"GZIP":                  true,
-		"gzip;q=0":              false,
-		"gzip; q=0.000":         false,
-		"gzip;q=0.1":            true,
-		"*":                     true,
-		"deflate, br":           false,
-		"identity;q=1, *;q=0.5": true,
-	}
-	for header, want := range tests {
-		if got := acceptsGzip(header); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
-		}
-	}
-}
-
 func TestETagMatches(t *testing.T) {
 	tests := []struct {
 		header, etag string

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frontbase/edge/core"
+	"github.com/frontbase/edge/core/acceptenc"
 	"github.com/frontbase/edge/core/api/wire"
 )
 
@@ -168,7 +169,7 @@ func (h *handler) getPage(w http.ResponseWriter, r *http.Request) {
 // Accept-Encoding allows it.
 func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
 	w.Header().Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if !acceptenc.Gzip(r.Header.Get("Accept-Encoding")) {
 		writeJSON(w, status, v)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/frontbase/edge/core/acceptenc"
 	"github.com/frontbase/edge/core/cache"
 	"github.com/frontbase/edge/core/site"
 )
@@ -62,7 +63,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, resp *site.Response) {
 	hdr["X-Content-Type-Options"] = nosniff
 	hdr["Vary"] = varyEncoding
 	body, etag, length := resp.Body, resp.Headers.ETag, resp.Headers.ContentLength
-	if resp.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if resp.Gzip != nil && acceptenc.Gzip(r.Header.Get("Accept-Encoding")) {
 		body, etag, length = resp.Gzip, resp.Headers.GzipETag, resp.Headers.GzipLength
 		hdr["Content-Encoding"] = gzipEncoding
 	}
@@ -93,19 +94,6 @@ var (
 		return m
 	}()
 )
-
-// acceptsGzip reads Accept-Encoding, honouring an explicit q=0.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if c := strings.TrimSpace(coding); !strings.EqualFold(c, "gzip") && c != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return !(strings.HasPrefix(q, "q=0") && strings.Trim(strings.TrimPrefix(q, "q=0"), ".0") == "")
-	}
-	return false
-}
 
 // etagMatches applies If-None-Match's weak comparison (RFC 9110 13.1.2).
 func etagMatches(header, etag string) bool {

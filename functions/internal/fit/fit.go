@@ -16,8 +16,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
+
+	"github.com/frontbase/edge/core/acceptenc"
 )
 
 // Limit is a platform's bound on one answer.
@@ -48,7 +49,7 @@ func Fit(h http.Header, status int, body []byte, acceptEncoding string, l Limit,
 		return status, body, false
 	}
 	tried := false
-	if Compressible(h) && AcceptsGzip(acceptEncoding) {
+	if Compressible(h) && acceptenc.Gzip(acceptEncoding) {
 		tried = true
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -78,7 +79,7 @@ func Refuse(h http.Header, size int64, tried bool, acceptEncoding string, l Limi
 	switch {
 	case tried:
 		msg += ", even gzipped"
-	case compressible && !AcceptsGzip(acceptEncoding):
+	case compressible && !acceptenc.Gzip(acceptEncoding):
 		advice = "send Accept-Encoding: gzip, or " + advice
 	}
 	msg += "; " + advice
@@ -119,24 +120,6 @@ func varies(h http.Header) bool {
 				return true
 			}
 		}
-	}
-	return false
-}
-
-// AcceptsGzip reports whether an Accept-Encoding value takes gzip (with a
-// q-value above 0).
-func AcceptsGzip(v string) bool {
-	for _, part := range strings.Split(v, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
-				continue
-			}
-		}
-		return true
 	}
 	return false
 }

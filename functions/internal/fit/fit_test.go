@@ -328,17 +328,6 @@ func TestServeFlush(t *testing.T) {
 	})
 }
 
-func TestAcceptsGzip(t *testing.T) {
-	for v, want := range map[string]bool{
-		"": false, "gzip": true, "GZIP": true, "deflate, gzip": true, "br;q=1.0, gzip;q=0.5": true, "*": true,
-		"gzip;q=0": false, "gzip; q=0.0": false, "identity": false, "x-gzip": false,
-	} {
-		if AcceptsGzip(v) != want {
-			t.Errorf("AcceptsGzip(%q) = %v", v, !want)
-		}
-	}
-}
-
 // buffered is a platform writer that keeps the answer, as Vercel's
 // bridge does.
 type buffered struct {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/frontbase/edge/core/acceptenc"
 )
 
 // Serve serves r with h, keeping the answer under l (body bytes). The
@@ -120,7 +122,7 @@ func (fw *writer) Write(p []byte) (int, error) {
 // overflow leaves holding: gzip what was held and p, when that may help.
 func (fw *writer) overflow(p []byte) {
 	h := fw.w.Header()
-	if !Compressible(h) || !AcceptsGzip(fw.accept) {
+	if !Compressible(h) || !acceptenc.Gzip(fw.accept) {
 		fw.drop(over)
 		return
 	}
