@@ -16,6 +16,7 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 
+	"github.com/frontbase/edge/functions/internal/enginetest"
 	"github.com/frontbase/edge/functions/internal/faas"
 )
 
@@ -216,10 +217,7 @@ func TestEdgeFitsAnswersToTheLimit(t *testing.T) {
 		}
 		return r
 	}
-	// 1,000,000 '<' render to 4 MB of &lt; (under FRONTBASE_MAX_PAGE_BYTES)
-	// and answer 6 MB of \u003c in the page's document.
-	big := fmt.Sprintf(`{"page": {"id": "big", "slug": "big", "name": "Big", "title": "Big", "isPublic": true,
-		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": %q, "level": "h1"}}], "root": {}}}}`, strings.Repeat("<", 1_000_000))
+	big := enginetest.OversizedDocumentPage()
 	if resp, body := do(t, req("POST", "/api/import", big, "Content-Type", "application/json")); resp.StatusCode != 200 {
 		t.Fatalf("publish: %d %.300s", resp.StatusCode, body)
 	}

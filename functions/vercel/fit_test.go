@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontbase/edge/functions/internal/enginetest"
 	"github.com/frontbase/edge/functions/internal/faas"
 )
 
@@ -69,10 +70,7 @@ func TestAnswersFitVercelsLimit(t *testing.T) {
 		}
 		return r
 	}
-	// 1,000,000 '<' render to 4 MB of &lt; (under FRONTBASE_MAX_PAGE_BYTES)
-	// and answer 6 MB of \u003c in the page's document.
-	big := fmt.Sprintf(`{"page": {"id": "big", "slug": "big", "name": "Big", "title": "Big", "isPublic": true,
-		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": %q, "level": "h1"}}], "root": {}}}}`, strings.Repeat("<", 1_000_000))
+	big := enginetest.OversizedDocumentPage()
 	small := `{"page": {"id": "small", "slug": "small", "name": "Small", "title": "Small", "isPublic": true, "isHomepage": true,
 		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": "Hello", "level": "h1"}}], "root": {}}}}`
 	for _, body := range []string{big, small} {

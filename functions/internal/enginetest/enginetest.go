@@ -4,6 +4,7 @@ package enginetest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -257,4 +258,14 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// OversizedDocumentPage is a publish body for the page "big", which
+// renders to 4 MB of HTML (1,000,000 '<' written as &lt;, under
+// FRONTBASE_MAX_PAGE_BYTES) while its document, as
+// GET /api/manage/pages/big answers it, is 6 MB (Go's JSON writes each <
+// as \u003c): a management answer over Vercel's limit.
+func OversizedDocumentPage() string {
+	return fmt.Sprintf(`{"page": {"id": "big", "slug": "big", "name": "Big", "title": "Big", "isPublic": true,
+		"layoutData": {"content": [{"id": "h1", "type": "Heading", "props": {"text": %q, "level": "h1"}}], "root": {}}}}`, strings.Repeat("<", 1_000_000))
 }
