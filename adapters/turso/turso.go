@@ -152,7 +152,7 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 // error is returned only when the database could not be reached, where
 // trying again the usual way would only wait twice as long.
 func (s *Store) checkWithGeneration(ctx context.Context) (gen int64, ok bool, err error) {
-	all, err := sqlstore.ReadMigrations(sqlstore.Migrations)
+	all, err := sqlstore.ListMigrations(sqlstore.Migrations) // versions only: Latest is all it needs
 	if err != nil {
 		return 0, false, nil // the usual way reports it
 	}
